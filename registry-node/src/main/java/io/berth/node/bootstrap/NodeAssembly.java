@@ -1,0 +1,147 @@
+package io.berth.node.bootstrap;
+
+import io.berth.node.access.AccessPolicy;
+import io.berth.node.access.OpenAccessPolicy;
+import io.berth.node.access.PrivatePatterns;
+import io.berth.node.config.NodeConfig;
+import io.berth.node.http.HttpServer;
+import io.berth.node.http.HttpTelemetry;
+import io.berth.node.http.OpsHandlers;
+import io.berth.node.http.Router;
+import io.berth.node.index.rocksdb.RocksIndexStore;
+import io.berth.node.index.rocksdb.RocksModuleIndex;
+import io.berth.node.index.rocksdb.RocksSumdbIndex;
+import io.berth.node.storage.BlobStore;
+import io.berth.node.storage.file.FileBlobStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only place that builds the node's concrete parts (manual constructor injection) and wires
+ * them together. Closing it stops everything in reverse order.
+ */
+public final class NodeAssembly implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeAssembly.class);
+
+  /** Lifecycle states. */
+  public enum State {
+    NEW,
+    RUNNING,
+    CLOSED
+  }
+
+  private final NodeConfig config;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final PrometheusMeterRegistry metrics;
+  private final BlobStore blobStore;
+  private final RocksIndexStore indexStore;
+  private final RocksModuleIndex moduleIndex;
+  private final RocksSumdbIndex sumdbIndex;
+  private final AccessPolicy accessPolicy;
+  private final PrivatePatterns privatePatterns;
+  private final Router router = new Router();
+  private final List<OpsHandlers.ReadinessCheck> readiness = new ArrayList<>();
+  private HttpServer server;
+  private volatile State state = State.NEW;
+
+  public NodeAssembly(NodeConfig config) {
+    this.config = config;
+    this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.blobStore = buildBlobStore(config);
+    closeables.add(blobStore);
+    this.indexStore = new RocksIndexStore(config.storage().indexDir());
+    closeables.add(indexStore);
+    this.moduleIndex = new RocksModuleIndex(indexStore);
+    this.sumdbIndex = new RocksSumdbIndex(indexStore);
+    this.accessPolicy = new OpenAccessPolicy();
+    this.privatePatterns = new PrivatePatterns(config.go().privatePatterns());
+  }
+
+  private static BlobStore buildBlobStore(NodeConfig config) {
+    return switch (config.storage().type()) {
+      case "file" -> new FileBlobStore(config.storage().blobDir());
+      default ->
+          throw new io.berth.node.config.ConfigException(
+              "storage.type '" + config.storage().type() + "' is not supported (use: file)");
+    };
+  }
+
+  /** Cleans leftovers, builds the routes and starts listening. */
+  public synchronized NodeAssembly start() throws InterruptedException {
+    if (state != State.NEW) {
+      throw new IllegalStateException("node is " + state);
+    }
+    int leftovers = blobStore.cleanupIncomplete();
+    log.info(
+        "node {} in region {} starting ({} leftover temp files removed)",
+        config.node().id(),
+        config.node().region(),
+        leftovers);
+    OpsHandlers ops = new OpsHandlers(metrics, readiness);
+    router.exact("/healthz", "healthz", ops.health());
+    router.exact("/readyz", "readyz", ops.ready());
+    router.exact("/metrics", "metrics", ops.metrics());
+    wireGoModules();
+    server =
+        new HttpServer(
+            config.http().host(),
+            config.http().port(),
+            config.http().workerThreads(),
+            router,
+            new HttpTelemetry(metrics, config.http().accessLog()));
+    server.start();
+    state = State.RUNNING;
+    return this;
+  }
+
+  private void wireGoModules() {
+    // filled in by the GOPROXY wiring below
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public BlobStore blobStore() {
+    return blobStore;
+  }
+
+  public RocksModuleIndex moduleIndex() {
+    return moduleIndex;
+  }
+
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    if (server != null) {
+      server.close();
+    }
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception e) {
+        log.warn("error while closing {}", closeables.get(i), e);
+      }
+    }
+    metrics.close();
+  }
+}

@@ -1,0 +1,130 @@
+package io.berth.node.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The node configuration, loaded by {@link ConfigLoader} from YAML plus {@code BERTH_*} environment
+ * overrides. Every field has a default, so an empty file is a valid configuration: the embedded
+ * default (local disk, RocksDB) on port 8080 with data in {@code ./berth-data}. The commented
+ * example is {@code deploy/berth.example.yaml}.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record NodeConfig(
+    NodeSection node, HttpSection http, StorageSection storage, GoSection go, SumdbSection sumdb) {
+
+  public NodeConfig {
+    node = node == null ? NodeSection.defaults() : node;
+    http = http == null ? HttpSection.defaults() : http;
+    storage = storage == null ? StorageSection.defaults() : storage;
+    go = go == null ? GoSection.defaults() : go;
+    sumdb = sumdb == null ? SumdbSection.defaults() : sumdb;
+  }
+
+  public static NodeConfig defaults() {
+    return new NodeConfig(null, null, null, null, null);
+  }
+
+  /** Identity of this node. */
+  public record NodeSection(String id, String region) {
+    public NodeSection {
+      id = id == null || id.isBlank() ? defaultId() : id;
+      region = region == null || region.isBlank() ? "local" : region;
+    }
+
+    static NodeSection defaults() {
+      return new NodeSection(null, null);
+    }
+
+    private static String defaultId() {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        return "node-1";
+      }
+    }
+  }
+
+  /** The HTTP listener. */
+  public record HttpSection(String host, Integer port, Integer workerThreads, Boolean accessLog) {
+    public HttpSection {
+      host = host == null ? "0.0.0.0" : host;
+      port = port == null ? 8080 : port;
+      workerThreads = workerThreads == null ? 64 : workerThreads;
+      accessLog = accessLog == null ? Boolean.TRUE : accessLog;
+    }
+
+    static HttpSection defaults() {
+      return new HttpSection(null, null, null, null);
+    }
+  }
+
+  /** Where blobs and the index live. */
+  public record StorageSection(String type, String dataDir) {
+    public StorageSection {
+      type = type == null ? "file" : type;
+      dataDir = dataDir == null ? "./berth-data" : dataDir;
+    }
+
+    static StorageSection defaults() {
+      return new StorageSection(null, null);
+    }
+
+    public Path blobDir() {
+      return Path.of(dataDir).resolve("blobs");
+    }
+
+    public Path indexDir() {
+      return Path.of(dataDir).resolve("index");
+    }
+  }
+
+  /**
+   * The Go module proxy. {@code upstreams} uses the GOPROXY syntax ({@code ,} falls through on
+   * 404/410 only, {@code |} on any error); {@code off} or empty means no upstream. {@code
+   * privatePatterns} are GOPRIVATE-style globs.
+   */
+  public record GoSection(
+      String upstreams,
+      List<String> privatePatterns,
+      Long listTtlSeconds,
+      Long maxZipBytes,
+      Long upstreamTimeoutSeconds,
+      String verifyWithSumdb) {
+    public GoSection {
+      upstreams = upstreams == null ? "https://proxy.golang.org" : upstreams;
+      privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);
+      listTtlSeconds = listTtlSeconds == null ? 60L : listTtlSeconds;
+      maxZipBytes = maxZipBytes == null ? 500L << 20 : maxZipBytes;
+      upstreamTimeoutSeconds = upstreamTimeoutSeconds == null ? 60L : upstreamTimeoutSeconds;
+      verifyWithSumdb = verifyWithSumdb == null ? "" : verifyWithSumdb;
+    }
+
+    static GoSection defaults() {
+      return new GoSection(null, null, null, null, null, null);
+    }
+  }
+
+  /** Checksum databases this node proxies under {@code /sumdb/<name>/}. */
+  public record SumdbSection(List<SumdbDatabase> databases, Long latestTtlSeconds) {
+    public SumdbSection {
+      databases =
+          databases == null
+              ? List.of(
+                  new SumdbDatabase(
+                      "sum.golang.org",
+                      "https://sum.golang.org",
+                      "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"))
+              : List.copyOf(databases);
+      latestTtlSeconds = latestTtlSeconds == null ? 60L : latestTtlSeconds;
+    }
+
+    static SumdbSection defaults() {
+      return new SumdbSection(null, null);
+    }
+  }
+
+  /** One checksum database: its name, upstream URL and verifier key ({@code name+hash+key}). */
+  public record SumdbDatabase(String name, String url, String verifierKey) {}
+}

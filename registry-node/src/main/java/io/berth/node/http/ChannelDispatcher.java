@@ -1,0 +1,273 @@
+package io.berth.node.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-connection state machine: one exchange at a time (pipelined requests wait in a queue with
+ * reading paused), request bodies fed to the worker with backpressure, keep-alive handled after the
+ * response is written.
+ */
+final class ChannelDispatcher extends ChannelInboundHandlerAdapter
+    implements Exchange.ExchangeListener {
+  private static final Logger log = LoggerFactory.getLogger(ChannelDispatcher.class);
+
+  private final HttpHandler root;
+  private final ExecutorService workers;
+  private final ExchangeObserver observer;
+  private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private Exchange current;
+  private RequestBody currentBody;
+  private boolean currentKeepAlive;
+  private boolean bodyPaused;
+  private final Object writability = new Object();
+
+  /** Observes finished exchanges (metrics, access log). */
+  interface ExchangeObserver {
+    void completed(Exchange exchange, long nanos);
+  }
+
+  ChannelDispatcher(HttpHandler root, ExecutorService workers, ExchangeObserver observer) {
+    this.root = root;
+    this.workers = workers;
+    this.observer = observer;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!pipelined.isEmpty()) {
+      pipelined.add(msg);
+      updateAutoRead();
+      return;
+    }
+    if (current == null) {
+      dispatch(msg);
+      return;
+    }
+    if (!(msg instanceof HttpRequest)
+        && msg instanceof HttpContent content
+        && !currentBody.ended()) {
+      feed(content);
+      return;
+    }
+    pipelined.add(msg);
+    updateAutoRead();
+  }
+
+  private void dispatch(Object msg) {
+    if (msg instanceof HttpRequest req) {
+      if (req.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        badRequest("malformed HTTP request");
+        return;
+      }
+      currentKeepAlive = HttpUtil.isKeepAlive(req);
+      currentBody = new RequestBody(new Flow());
+      current = new Exchange(ctx.channel(), req, currentBody, this);
+      if (msg instanceof HttpContent content) {
+        feed(content);
+      }
+      Exchange ex = current;
+      try {
+        workers.execute(() -> run(ex));
+      } catch (RejectedExecutionException e) {
+        ex.route("overloaded");
+        ex.sendText(503, "server overloaded, retry later", java.util.Map.of("Retry-After", "1"));
+      }
+    } else if (msg instanceof HttpContent content) {
+      // content of a request we already answered and are discarding
+      content.release();
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void feed(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (content.decoderResult().isFailure()) {
+      content.release();
+      currentBody.fail(new IOException("malformed request body"));
+      return;
+    }
+    currentBody.offer(content.content().retain(), last);
+    content.release();
+  }
+
+  private void run(Exchange ex) {
+    try {
+      root.handle(ex);
+      if (!ex.responded()) {
+        ex.sendText(500, "internal error: no response");
+      }
+    } catch (Throwable t) {
+      if (!ex.responded()) {
+        log.error("unhandled error on {} {}", ex.method(), ex.path(), t);
+        ex.sendText(500, "internal error");
+      } else {
+        log.debug(
+            "error after the response started on {} {}: {}", ex.method(), ex.path(), t.toString());
+        ctx.channel().eventLoop().execute(() -> abort(ex));
+      }
+    }
+  }
+
+  private void abort(Exchange ex) {
+    if (current == ex) {
+      observer.completed(ex, System.nanoTime() - ex.startNanos());
+      current = null;
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void responseDone(Exchange ex, boolean success) {
+    if (!ctx.executor().inEventLoop()) {
+      ctx.executor().execute(() -> responseDone(ex, success));
+      return;
+    }
+    if (current != ex) {
+      return;
+    }
+    observer.completed(ex, System.nanoTime() - ex.startNanos());
+    boolean bodyDone = currentBody.ended();
+    currentBody.close();
+    current = null;
+    currentBody = null;
+    if (!success || !currentKeepAlive || !bodyDone || !ctx.channel().isActive()) {
+      pipelined.forEach(ReferenceCountUtil::release);
+      pipelined.clear();
+      ctx.close();
+      return;
+    }
+    while (current == null && !pipelined.isEmpty()) {
+      Object next = pipelined.poll();
+      dispatch(next);
+      while (current != null
+          && !currentBody.ended()
+          && !(pipelined.peek() instanceof HttpRequest)
+          && pipelined.peek() instanceof HttpContent c) {
+        pipelined.poll();
+        feed(c);
+      }
+    }
+    updateAutoRead();
+  }
+
+  private void updateAutoRead() {
+    boolean read = !bodyPaused && pipelined.size() < 8;
+    if (ctx.channel().config().isAutoRead() != read) {
+      ctx.channel().config().setAutoRead(read);
+      if (read) {
+        ctx.read();
+      }
+    }
+  }
+
+  private void badRequest(String message) {
+    DefaultFullHttpResponse resp =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.BAD_REQUEST,
+            Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8));
+    resp.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .set(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes())
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void awaitWritable(Channel channel) throws InterruptedException {
+    synchronized (writability) {
+      while (channel.isActive() && !channel.isWritable()) {
+        writability.wait(1000);
+      }
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    synchronized (writability) {
+      writability.notifyAll();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (currentBody != null) {
+      currentBody.fail(new IOException("client closed the connection"));
+    }
+    pipelined.forEach(ReferenceCountUtil::release);
+    pipelined.clear();
+    synchronized (writability) {
+      writability.notifyAll();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && current == null) {
+      ctx.close();
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(cause instanceof IOException)) {
+      log.debug("channel error", cause);
+    }
+    ctx.close();
+  }
+
+  private final class Flow implements RequestBody.FlowControl {
+    @Override
+    public void pause() {
+      ctx.executor()
+          .execute(
+              () -> {
+                bodyPaused = true;
+                updateAutoRead();
+              });
+    }
+
+    @Override
+    public void resume() {
+      ctx.executor()
+          .execute(
+              () -> {
+                bodyPaused = false;
+                updateAutoRead();
+              });
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.berth.node.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Request metrics (by route and status), bytes out, and one JSON access-log line per request. */
+public final class HttpTelemetry implements HttpServer.HttpObserver {
+  private static final Logger access = LoggerFactory.getLogger("berth.access");
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final MeterRegistry registry;
+  private final boolean accessLog;
+  private final Counter bytesOut;
+
+  public HttpTelemetry(MeterRegistry registry, boolean accessLog) {
+    this.registry = registry;
+    this.accessLog = accessLog;
+    this.bytesOut = Counter.builder("berth_http_bytes_out").baseUnit("bytes").register(registry);
+  }
+
+  @Override
+  public void completed(Exchange ex, long nanos) {
+    Timer.builder("berth_http_requests")
+        .tag("route", ex.route())
+        .tag("method", ex.method())
+        .tag("status", Integer.toString(ex.status()))
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+    bytesOut.increment(ex.bytesSent());
+    if (accessLog && access.isInfoEnabled()) {
+      StringWriter w = new StringWriter(256);
+      try (JsonGenerator g = JSON.createGenerator(w)) {
+        g.writeStartObject();
+        g.writeStringField("ts", Instant.now().toString());
+        g.writeStringField("remote", ex.remoteAddress());
+        g.writeStringField("method", ex.method());
+        g.writeStringField("path", ex.path());
+        g.writeStringField("route", ex.route());
+        g.writeNumberField("status", ex.status());
+        g.writeNumberField("bytes", ex.bytesSent());
+        g.writeNumberField("ms", nanos / 1_000_000.0);
+        String ua = ex.header("User-Agent");
+        if (ua != null) {
+          g.writeStringField("ua", ua);
+        }
+        g.writeEndObject();
+      } catch (IOException e) {
+        return;
+      }
+      access.info(w.toString());
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.berth.node.http;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Dispatches by path: exact paths first, then the longest matching prefix, then the fallback.
+ * Before routing it rejects path-normalisation tricks ({@code //}, {@code ;}, backslash, NUL, dot
+ * segments and their percent-encoded forms) with 400, so no handler ever sees them.
+ */
+public final class Router implements HttpHandler {
+  private record Route(String path, boolean prefix, String name, HttpHandler handler) {}
+
+  private final List<Route> routes = new ArrayList<>();
+  private HttpHandler fallback = ex -> ex.sendText(404, "not found");
+  private String fallbackName = "unmatched";
+
+  /** Routes requests whose path equals {@code path}. */
+  public Router exact(String path, String name, HttpHandler handler) {
+    routes.add(new Route(path, false, name, handler));
+    return this;
+  }
+
+  /** Routes requests whose path starts with {@code prefix}. */
+  public Router prefix(String prefix, String name, HttpHandler handler) {
+    routes.add(new Route(prefix, true, name, handler));
+    routes.sort(
+        (a, b) ->
+            Boolean.compare(a.prefix, b.prefix) != 0
+                ? Boolean.compare(a.prefix, b.prefix)
+                : b.path.length() - a.path.length());
+    return this;
+  }
+
+  /** Handles everything no route matched (the GOPROXY tree). */
+  public Router fallback(String name, HttpHandler handler) {
+    this.fallback = handler;
+    this.fallbackName = name;
+    return this;
+  }
+
+  @Override
+  public void handle(Exchange ex) throws Exception {
+    String problem = unsafePath(ex.path());
+    if (problem != null) {
+      ex.route("rejected");
+      ex.sendText(400, "bad request path: " + problem);
+      return;
+    }
+    String path = ex.path();
+    for (Route r : routes) {
+      if (r.prefix ? path.startsWith(r.path) : path.equals(r.path)) {
+        ex.route(r.name);
+        r.handler.handle(ex);
+        return;
+      }
+    }
+    ex.route(fallbackName);
+    fallback.handle(ex);
+  }
+
+  /** Returns why a raw request path is unsafe, or null if it is acceptable. */
+  static String unsafePath(String raw) {
+    if (raw.isEmpty() || raw.charAt(0) != '/') {
+      return "must start with /";
+    }
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == 0 || c < 0x20 || c == 0x7f) {
+        return "control character";
+      }
+      if (c == '\\') {
+        return "backslash";
+      }
+      if (c == ';') {
+        return "';' is not allowed";
+      }
+      if (c >= 0x80) {
+        return "non-ASCII character";
+      }
+    }
+    if (raw.contains("//")) {
+      return "empty path segment '//'";
+    }
+    String lower = raw.toLowerCase(Locale.ROOT);
+    for (String enc : new String[] {"%2f", "%2e", "%5c", "%00", "%3b", "%25"}) {
+      if (lower.contains(enc)) {
+        return "encoded '" + enc + "' is not allowed";
+      }
+    }
+    for (String seg : raw.split("/", -1)) {
+      if (seg.equals(".") || seg.equals("..")) {
+        return "dot segment";
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,46 @@
+package io.berth.node.index;
+
+import io.berth.common.ModulePath;
+import io.berth.proto.index.v1.CachedUpstreamAnswer;
+import io.berth.proto.index.v1.ModuleVersionRecord;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The index of Go module versions and cached upstream answers.
+ *
+ * <p>Contract: every write is durable when the method returns (synced). Writers must store the
+ * blobs a record names before writing the record (DESIGN.md invariant 2); the index does not check
+ * the BlobStore.
+ */
+public interface ModuleIndex {
+
+  /** The record of {@code path@version}, or empty if this node has none. */
+  Optional<ModuleVersionRecord> get(ModulePath path, String version);
+
+  /** The versions of {@code path} this node has a record of, in no particular order. */
+  List<String> versions(ModulePath path);
+
+  /**
+   * Merges {@code update} into the stored record of the same path and version: fields that are
+   * empty in the stored record are taken from {@code update}; fields set in both must be equal.
+   *
+   * @return the merged record as stored
+   * @throws ModuleVersionConflictException if a field set in both differs (versions are immutable);
+   *     nothing is written then
+   */
+  ModuleVersionRecord merge(ModuleVersionRecord update);
+
+  /** The cached upstream answer stored under {@code key}, or empty. */
+  Optional<CachedUpstreamAnswer> cachedAnswer(String key);
+
+  /** Stores (replaces) a cached upstream answer. */
+  void putCachedAnswer(String key, CachedUpstreamAnswer answer);
+
+  /** Visits every module version record (for garbage collection marks and export). */
+  void forEachVersion(Consumer<ModuleVersionRecord> visitor);
+
+  /** Visits every cached upstream answer. */
+  void forEachCachedAnswer(Consumer<CachedUpstreamAnswer> visitor);
+}

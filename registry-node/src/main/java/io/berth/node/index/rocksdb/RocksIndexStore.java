@@ -1,0 +1,164 @@
+package io.berth.node.index.rocksdb;
+
+import io.berth.node.index.IndexException;
+import io.berth.proto.index.v1.IndexMeta;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * Owns the node's RocksDB instance and its column families ({@link KeyLayout}). Every mutation goes
+ * through {@link #write}, one {@link WriteBatch} with {@code sync=true}, so a mutation and anything
+ * recorded with it (later: its change event) are durable together or not at all.
+ */
+public final class RocksIndexStore implements AutoCloseable {
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final RocksDB db;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final Map<String, ColumnFamilyHandle> handles = new HashMap<>();
+  private final List<ColumnFamilyHandle> handleList = new ArrayList<>();
+  private final WriteOptions syncWrite;
+
+  public RocksIndexStore(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      dbOptions =
+          new DBOptions()
+              .setCreateIfMissing(true)
+              .setCreateMissingColumnFamilies(true)
+              .setMaxBackgroundJobs(2);
+      cfOptions = new ColumnFamilyOptions().optimizeForSmallDb();
+      List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+      descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+      for (String cf : KeyLayout.COLUMN_FAMILIES) {
+        descriptors.add(new ColumnFamilyDescriptor(KeyLayout.utf8(cf), cfOptions));
+      }
+      db = RocksDB.open(dbOptions, dir.toString(), descriptors, handleList);
+      for (int i = 0; i < KeyLayout.COLUMN_FAMILIES.size(); i++) {
+        handles.put(KeyLayout.COLUMN_FAMILIES.get(i), handleList.get(i + 1));
+      }
+      syncWrite = new WriteOptions().setSync(true);
+      checkSchema();
+    } catch (RocksDBException | IOException e) {
+      throw new IndexException("cannot open the index at " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void checkSchema() throws RocksDBException {
+    byte[] raw = db.get(cf(KeyLayout.CF_META), KeyLayout.META_SCHEMA_VERSION);
+    if (raw == null) {
+      IndexMeta meta =
+          IndexMeta.newBuilder()
+              .setSchemaVersion(KeyLayout.SCHEMA_VERSION)
+              .setCreatedUnixMillis(System.currentTimeMillis())
+              .build();
+      write(b -> b.put(cf(KeyLayout.CF_META), KeyLayout.META_SCHEMA_VERSION, meta.toByteArray()));
+      return;
+    }
+    try {
+      int v = IndexMeta.parseFrom(raw).getSchemaVersion();
+      if (v != KeyLayout.SCHEMA_VERSION) {
+        throw new IndexException(
+            "index schema version "
+                + v
+                + " is not supported (expected "
+                + KeyLayout.SCHEMA_VERSION
+                + ")",
+            null);
+      }
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IndexException("index meta record is corrupt", e);
+    }
+  }
+
+  /** The handle of a column family named in {@link KeyLayout}. */
+  public ColumnFamilyHandle cf(String name) {
+    ColumnFamilyHandle h = handles.get(name);
+    if (h == null) {
+      throw new IllegalArgumentException("unknown column family " + name);
+    }
+    return h;
+  }
+
+  /** Reads one value, or null. */
+  public byte[] get(String cf, byte[] key) {
+    try {
+      return db.get(cf(cf), key);
+    } catch (RocksDBException e) {
+      throw new IndexException("index read failed", e);
+    }
+  }
+
+  /** A mutation recorded into a batch. */
+  @FunctionalInterface
+  public interface Mutation {
+    void apply(WriteBatch batch) throws RocksDBException;
+  }
+
+  /** Applies {@code mutation} as one synced WriteBatch. */
+  public void write(Mutation mutation) {
+    try (WriteBatch batch = new WriteBatch()) {
+      mutation.apply(batch);
+      db.write(syncWrite, batch);
+    } catch (RocksDBException e) {
+      throw new IndexException("index write failed", e);
+    }
+  }
+
+  /** Visits every key/value whose key starts with {@code prefix} in key order. */
+  public void scan(String cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) {
+    try (ReadOptions ro = new ReadOptions().setPrefixSameAsStart(false);
+        RocksIterator it = db.newIterator(cf(cf), ro)) {
+      if (prefix.length == 0) {
+        it.seekToFirst();
+      } else {
+        it.seek(prefix);
+      }
+      while (it.isValid()) {
+        byte[] k = it.key();
+        if (!startsWith(k, prefix)) {
+          break;
+        }
+        visitor.accept(k, it.value());
+        it.next();
+      }
+    }
+  }
+
+  private static boolean startsWith(byte[] k, byte[] prefix) {
+    return k.length >= prefix.length
+        && Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  @Override
+  public void close() {
+    for (ColumnFamilyHandle h : handleList) {
+      h.close();
+    }
+    db.close();
+    syncWrite.close();
+    dbOptions.close();
+    cfOptions.close();
+  }
+}

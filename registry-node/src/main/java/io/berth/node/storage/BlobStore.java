@@ -1,0 +1,69 @@
+package io.berth.node.storage;
+
+import io.berth.common.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Content-addressed blob storage: every blob lives under its digest.
+ *
+ * <p>Contract, checked by {@code BlobStoreContract} for every implementation:
+ *
+ * <ul>
+ *   <li>{@link #put} streams its input (it never holds the whole blob in memory), hashes every byte
+ *       while writing, and makes the blob visible under its digest only after the hash matched the
+ *       expectation. A failed put leaves nothing visible and no temporary data behind.
+ *   <li>Putting content that is already stored succeeds and changes nothing.
+ *   <li>{@link #open} and {@link #stat} return empty for a blob that is not stored; they never
+ *       return partial content.
+ *   <li>{@link #delete} is idempotent.
+ * </ul>
+ *
+ * Failures of the backing system are reported as {@link StorageException}; a blob that does not
+ * match its expectation as {@link BlobRejectedException}.
+ */
+public interface BlobStore extends AutoCloseable {
+
+  /**
+   * Stores the bytes read from {@code in} until end of stream.
+   *
+   * @param in the content; read to its end (or until a limit is exceeded), not closed
+   * @param expectation expected digest, size and size limit
+   * @return the stored blob's digest and size
+   * @throws BlobRejectedException if the digest or size differ from the expectation, or the content
+   *     exceeds the limit; nothing is stored then
+   * @throws StorageException if the backing store fails
+   * @throws IOException if reading {@code in} fails; nothing is stored then
+   */
+  StoredBlob put(InputStream in, PutExpectation expectation) throws IOException;
+
+  /** Size and digest of a stored blob, or empty if it is not stored. */
+  Optional<StoredBlob> stat(Digest digest);
+
+  /** A reader for a stored blob, or empty if it is not stored. */
+  Optional<BlobReader> open(Digest digest);
+
+  /**
+   * Removes a blob. Deleting a missing blob is not an error.
+   *
+   * @return whether a blob was removed
+   */
+  boolean delete(Digest digest);
+
+  /**
+   * Visits every stored blob (for garbage collection and scrub). The visit order is unspecified.
+   */
+  void forEach(Consumer<StoredBlob> visitor);
+
+  /**
+   * Removes leftovers of interrupted writes (temporary files, incomplete uploads). Called at start.
+   *
+   * @return how many leftovers were removed
+   */
+  int cleanupIncomplete();
+
+  @Override
+  void close();
+}
