@@ -34,19 +34,11 @@ public final class ServeCommand implements Callable<Integer> {
       file = Path.of(System.getenv("BERTH_CONFIG"));
     }
     NodeConfig cfg = ConfigLoader.load(file, System.getenv());
-    if (port != null || dataDir != null) {
-      cfg =
-          new NodeConfig(
-              cfg.node(),
-              port == null
-                  ? cfg.http()
-                  : new NodeConfig.HttpSection(
-                      cfg.http().host(), port, cfg.http().workerThreads(), cfg.http().accessLog()),
-              dataDir == null
-                  ? cfg.storage()
-                  : new NodeConfig.StorageSection(cfg.storage().type(), dataDir),
-              cfg.go(),
-              cfg.sumdb());
+    if (port != null) {
+      cfg = cfg.withHttpPort(port);
+    }
+    if (dataDir != null) {
+      cfg = cfg.withDataDir(dataDir);
     }
     NodeAssembly node = new NodeAssembly(cfg);
     CountDownLatch stopped = new CountDownLatch(1);

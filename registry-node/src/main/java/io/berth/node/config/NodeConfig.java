@@ -12,7 +12,13 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
-    NodeSection node, HttpSection http, StorageSection storage, GoSection go, SumdbSection sumdb) {
+    NodeSection node,
+    HttpSection http,
+    StorageSection storage,
+    GoSection go,
+    SumdbSection sumdb,
+    OciSection oci,
+    ClusterSection cluster) {
 
   public NodeConfig {
     node = node == null ? NodeSection.defaults() : node;
@@ -20,10 +26,50 @@ public record NodeConfig(
     storage = storage == null ? StorageSection.defaults() : storage;
     go = go == null ? GoSection.defaults() : go;
     sumdb = sumdb == null ? SumdbSection.defaults() : sumdb;
+    oci = oci == null ? OciSection.defaults() : oci;
+    cluster = cluster == null ? ClusterSection.defaults() : cluster;
   }
 
   public static NodeConfig defaults() {
-    return new NodeConfig(null, null, null, null, null);
+    return new NodeConfig(null, null, null, null, null, null, null);
+  }
+
+  /** A copy with another HTTP port. */
+  public NodeConfig withHttpPort(int port) {
+    return new NodeConfig(
+        node,
+        new HttpSection(http.host(), port, http.workerThreads(), http.accessLog()),
+        storage,
+        go,
+        sumdb,
+        oci,
+        cluster);
+  }
+
+  /** A copy with another data directory. */
+  public NodeConfig withDataDir(String dataDir) {
+    return new NodeConfig(
+        node, http, new StorageSection(storage.type(), dataDir), go, sumdb, oci, cluster);
+  }
+
+  /** A copy with another Go section. */
+  public NodeConfig withGo(GoSection go) {
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster);
+  }
+
+  /** A copy with another sumdb section. */
+  public NodeConfig withSumdb(SumdbSection sumdb) {
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster);
+  }
+
+  /** A copy with another OCI section. */
+  public NodeConfig withOci(OciSection oci) {
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster);
+  }
+
+  /** A copy with another cluster section. */
+  public NodeConfig withCluster(ClusterSection cluster) {
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster);
   }
 
   /** Identity of this node. */
@@ -127,4 +173,32 @@ public record NodeConfig(
 
   /** One checksum database: its name, upstream URL and verifier key ({@code name+hash+key}). */
   public record SumdbDatabase(String name, String url, String verifierKey) {}
+
+  /** The OCI distribution API ({@code /v2/}). */
+  public record OciSection(Long maxManifestBytes, Long uploadExpirySeconds) {
+    public OciSection {
+      maxManifestBytes = maxManifestBytes == null ? 4L << 20 : maxManifestBytes;
+      uploadExpirySeconds = uploadExpirySeconds == null ? 24L * 3600 : uploadExpirySeconds;
+    }
+
+    static OciSection defaults() {
+      return new OciSection(null, null);
+    }
+  }
+
+  /**
+   * Cluster membership. Empty {@code zookeeper} means a standalone node (the embedded default).
+   * {@code advertiseUrl} is the HTTP address other parts and clients use to reach this node.
+   */
+  public record ClusterSection(String zookeeper, String advertiseUrl, Integer sessionTimeoutMs) {
+    public ClusterSection {
+      zookeeper = zookeeper == null ? "" : zookeeper;
+      advertiseUrl = advertiseUrl == null ? "" : advertiseUrl;
+      sessionTimeoutMs = sessionTimeoutMs == null ? 10_000 : sessionTimeoutMs;
+    }
+
+    static ClusterSection defaults() {
+      return new ClusterSection(null, null, null);
+    }
+  }
 }
