@@ -4,6 +4,10 @@ import io.berth.node.access.AccessPolicy;
 import io.berth.node.access.OpenAccessPolicy;
 import io.berth.node.access.PrivatePatterns;
 import io.berth.node.config.NodeConfig;
+import io.berth.node.gomod.ChecksumVerifier;
+import io.berth.node.gomod.GoModuleService;
+import io.berth.node.gomod.GoProxyHandler;
+import io.berth.node.gomod.GoPublishHandler;
 import io.berth.node.http.HttpServer;
 import io.berth.node.http.HttpTelemetry;
 import io.berth.node.http.OpsHandlers;
@@ -13,8 +17,12 @@ import io.berth.node.index.rocksdb.RocksModuleIndex;
 import io.berth.node.index.rocksdb.RocksSumdbIndex;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.file.FileBlobStore;
+import io.berth.node.upstream.GoProxyUpstream;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -46,6 +54,7 @@ public final class NodeAssembly implements AutoCloseable {
   private final Router router = new Router();
   private final List<OpsHandlers.ReadinessCheck> readiness = new ArrayList<>();
   private HttpServer server;
+  private GoModuleService goModules;
   private volatile State state = State.NEW;
 
   public NodeAssembly(NodeConfig config) {
@@ -99,7 +108,34 @@ public final class NodeAssembly implements AutoCloseable {
   }
 
   private void wireGoModules() {
-    // filled in by the GOPROXY wiring below
+    NodeConfig.GoSection go = config.go();
+    GoProxyUpstream upstream =
+        new GoProxyUpstream(
+            go.upstreams(), Duration.ofSeconds(go.upstreamTimeoutSeconds()), metrics);
+    goModules =
+        new GoModuleService(
+            blobStore,
+            moduleIndex,
+            upstream,
+            privatePatterns,
+            checksumVerifier(),
+            Duration.ofSeconds(go.listTtlSeconds()),
+            go.maxZipBytes(),
+            Path.of(config.storage().dataDir()).resolve("work"),
+            Clock.systemUTC(),
+            metrics);
+    int leftovers = goModules.cleanupWorkDir();
+    if (leftovers > 0) {
+      log.info("removed {} leftover publish files", leftovers);
+    }
+    router.prefix(
+        GoPublishHandler.PREFIX, "go_publish", new GoPublishHandler(goModules, accessPolicy));
+    router.fallback(
+        "goproxy", new GoProxyHandler(goModules, accessPolicy, Math.min(60, go.listTtlSeconds())));
+  }
+
+  private ChecksumVerifier checksumVerifier() {
+    return ChecksumVerifier.NONE;
   }
 
   public int port() {
