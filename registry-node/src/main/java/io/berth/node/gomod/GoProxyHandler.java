@@ -42,7 +42,13 @@ public final class GoProxyHandler implements HttpHandler {
           Map.of("Allow", "GET, HEAD"));
       return;
     }
-    String p = ex.path().substring(1);
+    String p;
+    try {
+      p = Responses.percentDecode(ex.path().substring(1));
+    } catch (IllegalArgumentException e) {
+      ex.sendText(400, "bad request: " + e.getMessage());
+      return;
+    }
     Kind kind;
     String escapedModule;
     String escapedVersion = null;

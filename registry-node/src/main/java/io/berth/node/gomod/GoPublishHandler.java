@@ -6,6 +6,7 @@ import io.berth.common.ModuleVersion;
 import io.berth.node.access.AccessPolicy;
 import io.berth.node.http.Exchange;
 import io.berth.node.http.HttpHandler;
+import io.berth.node.http.Responses;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -35,7 +36,13 @@ public final class GoPublishHandler implements HttpHandler {
       ex.sendText(405, "method not allowed: publish with PUT", Map.of("Allow", "PUT"));
       return;
     }
-    String rest = ex.path().substring(PREFIX.length());
+    String rest;
+    try {
+      rest = Responses.percentDecode(ex.path().substring(PREFIX.length()));
+    } catch (IllegalArgumentException e) {
+      ex.sendText(400, "bad request: " + e.getMessage());
+      return;
+    }
     int at = rest.lastIndexOf("/@v/");
     if (at <= 0 || !rest.endsWith(".zip")) {
       ex.sendText(

@@ -31,4 +31,38 @@ public final class Responses {
     }
     return b.append('"').toString();
   }
+
+  /**
+   * Decodes {@code %XX} escapes of a raw path (clients such as the go command escape {@code !} as
+   * {@code %21}). The {@link Router} has already refused escapes of {@code / . \ ; %} and NUL.
+   *
+   * @throws IllegalArgumentException on a malformed escape or an escape of a non-ASCII byte
+   */
+  public static String percentDecode(String raw) {
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    StringBuilder b = new StringBuilder(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c != '%') {
+        b.append(c);
+        continue;
+      }
+      if (i + 2 >= raw.length()) {
+        throw new IllegalArgumentException("malformed percent-escape in path");
+      }
+      int v = Character.digit(raw.charAt(i + 1), 16) * 16 + Character.digit(raw.charAt(i + 2), 16);
+      if (Character.digit(raw.charAt(i + 1), 16) < 0
+          || Character.digit(raw.charAt(i + 2), 16) < 0) {
+        throw new IllegalArgumentException("malformed percent-escape in path");
+      }
+      if (v < 0x20 || v >= 0x7f) {
+        throw new IllegalArgumentException("percent-escape of a control or non-ASCII byte in path");
+      }
+      b.append((char) v);
+      i += 2;
+    }
+    return b.toString();
+  }
 }

@@ -1,0 +1,42 @@
+package io.berth.node.testsupport;
+
+import io.berth.node.bootstrap.NodeAssembly;
+import io.berth.node.config.NodeConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/** Builds in-process nodes on a free loopback port with a temporary data directory. */
+public final class TestNodes {
+  private TestNodes() {}
+
+  /** A config for a test node: 127.0.0.1, port 0, no upstream, no access log noise. */
+  public static NodeConfig config(Path dataDir) {
+    NodeConfig d = NodeConfig.defaults();
+    return new NodeConfig(
+        new NodeConfig.NodeSection("test-node", "test"),
+        new NodeConfig.HttpSection("127.0.0.1", 0, 32, false),
+        new NodeConfig.StorageSection("file", dataDir.toString()),
+        new NodeConfig.GoSection("off", List.of(), 60L, 500L << 20, 10L, ""),
+        d.sumdb(),
+        d.oci(),
+        d.cluster());
+  }
+
+  /** Starts a node with {@link #config} modified by {@code customize}. */
+  public static NodeAssembly start(Path dataDir, UnaryOperator<NodeConfig> customize)
+      throws InterruptedException {
+    return new NodeAssembly(customize.apply(config(dataDir))).start();
+  }
+
+  /** The base URL of a started node. */
+  public static String url(NodeAssembly node) {
+    return "http://127.0.0.1:" + node.port();
+  }
+
+  /** A Go section with the given upstreams, private patterns and TTL. */
+  public static NodeConfig.GoSection go(
+      String upstreams, List<String> privatePatterns, long ttlSeconds) {
+    return new NodeConfig.GoSection(upstreams, privatePatterns, ttlSeconds, 500L << 20, 10L, "");
+  }
+}
