@@ -135,7 +135,7 @@ public final class GoModuleService {
       }
       return new GoAnswer.Bytes(joinLines(local), false);
     }
-    Mutable m = mutable("list\0" + path.value(), path.escaped() + "/@v/list");
+    Mutable m = mutable("list\0" + path.value(), "/" + path.escaped() + "/@v/list");
     if (m == null) {
       if (local.isEmpty()) {
         throw new GoModuleException(GoModuleException.Kind.NOT_FOUND, "not found: " + path.value());
@@ -165,7 +165,7 @@ public final class GoModuleService {
           .map(v -> info(path, v))
           .orElseThrow(() -> privateNotFound(path.value()));
     }
-    Mutable m = mutable("latest\0" + path.value(), path.escaped() + "/@latest");
+    Mutable m = mutable("latest\0" + path.value(), "/" + path.escaped() + "/@latest");
     if (m == null || m.failure != null) {
       Optional<String> best = bestLocal(path);
       if (best.isPresent()) {
@@ -193,7 +193,7 @@ public final class GoModuleService {
         Mutable m =
             mutable(
                 "info\0" + path.value() + "@" + version,
-                path.escaped() + "/@v/" + ModulePath.escape(version) + ".info");
+                "/" + path.escaped() + "/@v/" + ModulePath.escape(version) + ".info");
         if (m == null) {
           throw notFound(path.value() + "@" + version);
         }
@@ -308,7 +308,7 @@ public final class GoModuleService {
 
   /** Fetches one file from upstream, stores it, records it. Returns whether it was streamed. */
   private boolean fetch(ModuleVersion mv, File f, ClientSink sink) throws IOException {
-    String rel = mv.path().escaped() + "/@v/" + ModulePath.escape(mv.version()) + f.ext;
+    String rel = "/" + mv.path().escaped() + "/@v/" + ModulePath.escape(mv.version()) + f.ext;
     ModuleVersionRecord.Builder rec = baseRecord(mv);
     try (GoProxyUpstream.Response resp = upstream.fetch(rel)) {
       rec.setUpstream(resp.upstream()).setOrigin(ModuleOrigin.MODULE_ORIGIN_UPSTREAM);
