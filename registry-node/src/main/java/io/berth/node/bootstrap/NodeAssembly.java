@@ -100,6 +100,7 @@ public final class NodeAssembly implements AutoCloseable {
             config.http().host(),
             config.http().port(),
             config.http().workerThreads(),
+            config.http().bodyTimeoutSeconds() * 1000,
             router,
             new HttpTelemetry(metrics, config.http().accessLog()));
     server.start();

@@ -38,7 +38,8 @@ public record NodeConfig(
   public NodeConfig withHttpPort(int port) {
     return new NodeConfig(
         node,
-        new HttpSection(http.host(), port, http.workerThreads(), http.accessLog()),
+        new HttpSection(
+            http.host(), port, http.workerThreads(), http.accessLog(), http.bodyTimeoutSeconds()),
         storage,
         go,
         sumdb,
@@ -93,8 +94,14 @@ public record NodeConfig(
   }
 
   /** The HTTP listener. */
-  public record HttpSection(String host, Integer port, Integer workerThreads, Boolean accessLog) {
+  public record HttpSection(
+      String host,
+      Integer port,
+      Integer workerThreads,
+      Boolean accessLog,
+      Long bodyTimeoutSeconds) {
     public HttpSection {
+      bodyTimeoutSeconds = bodyTimeoutSeconds == null ? 60L : bodyTimeoutSeconds;
       host = host == null ? "0.0.0.0" : host;
       port = port == null ? 8080 : port;
       workerThreads = workerThreads == null ? 64 : workerThreads;
@@ -102,7 +109,7 @@ public record NodeConfig(
     }
 
     static HttpSection defaults() {
-      return new HttpSection(null, null, null, null);
+      return new HttpSection(null, null, null, null, null);
     }
   }
 

@@ -48,6 +48,10 @@ final class GoProxyErrors {
       ex.sendText(b.reason() == BlobRejectedException.Reason.TOO_LARGE ? 413 : 400, e.getMessage());
       return true;
     }
+    if (e instanceof io.berth.node.http.BodyTimeoutException) {
+      ex.sendText(408, "request timeout: " + e.getMessage());
+      return true;
+    }
     if (e instanceof StorageException || e instanceof IndexException) {
       log.warn("storage failure: {}", e.toString());
       ex.sendText(503, "storage unavailable, retry later", Map.of("Retry-After", "5"));

@@ -49,7 +49,14 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
     void completed(Exchange exchange, long nanos);
   }
 
-  ChannelDispatcher(HttpHandler root, ExecutorService workers, ExchangeObserver observer) {
+  private final long bodyTimeoutMillis;
+
+  ChannelDispatcher(
+      HttpHandler root,
+      ExecutorService workers,
+      ExchangeObserver observer,
+      long bodyTimeoutMillis) {
+    this.bodyTimeoutMillis = bodyTimeoutMillis;
     this.root = root;
     this.workers = workers;
     this.observer = observer;
@@ -89,7 +96,7 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
         return;
       }
       currentKeepAlive = HttpUtil.isKeepAlive(req);
-      currentBody = new RequestBody(new Flow());
+      currentBody = new RequestBody(new Flow(), bodyTimeoutMillis);
       current = new Exchange(ctx.channel(), req, currentBody, this);
       if (msg instanceof HttpContent content) {
         feed(content);

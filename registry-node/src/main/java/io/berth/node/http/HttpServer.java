@@ -52,8 +52,16 @@ public final class HttpServer implements AutoCloseable {
   private Channel serverChannel;
   private volatile State state = State.NEW;
 
+  private final long bodyTimeoutMillis;
+
   public HttpServer(
-      String host, int port, int workerThreads, HttpHandler root, HttpObserver observer) {
+      String host,
+      int port,
+      int workerThreads,
+      long bodyTimeoutMillis,
+      HttpHandler root,
+      HttpObserver observer) {
+    this.bodyTimeoutMillis = bodyTimeoutMillis;
     this.host = host;
     this.port = port;
     this.root = root;
@@ -107,7 +115,7 @@ public final class HttpServer implements AutoCloseable {
                         .addLast(new IdleStateHandler(0, 0, 300))
                         .addLast(new HttpServerCodec(8192, 16384, 64 * 1024))
                         .addLast(new HttpServerExpectContinueHandler())
-                        .addLast(new ChannelDispatcher(root, workers, observer));
+                        .addLast(new ChannelDispatcher(root, workers, observer, bodyTimeoutMillis));
                   }
                 });
     serverChannel = b.bind(new InetSocketAddress(host, port)).sync().channel();

@@ -30,8 +30,11 @@ final class RequestBody extends InputStream {
   private IOException failure;
   private long received;
 
-  RequestBody(FlowControl flow) {
+  private final long timeoutMillis;
+
+  RequestBody(FlowControl flow, long timeoutMillis) {
     this.flow = flow;
+    this.timeoutMillis = timeoutMillis;
   }
 
   /** Event loop: more content arrived (retained by the caller for us). */
@@ -93,8 +96,17 @@ final class RequestBody extends InputStream {
       if (failure != null) {
         throw failure;
       }
+      long waitedFrom = System.nanoTime();
       try {
-        wait();
+        wait(timeoutMillis);
+        if (queue.isEmpty()
+            && !ended
+            && failure == null
+            && !closed
+            && System.nanoTime() - waitedFrom >= timeoutMillis * 1_000_000L) {
+          throw new BodyTimeoutException(
+              "no request body data for " + timeoutMillis / 1000 + " s (truncated upload?)");
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted while reading the request body");

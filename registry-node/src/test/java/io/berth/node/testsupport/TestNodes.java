@@ -12,10 +12,15 @@ public final class TestNodes {
 
   /** A config for a test node: 127.0.0.1, port 0, no upstream, no access log noise. */
   public static NodeConfig config(Path dataDir) {
+    return config(dataDir, 60);
+  }
+
+  /** Like {@link #config(Path)} with another request-body timeout. */
+  public static NodeConfig config(Path dataDir, long bodyTimeoutSeconds) {
     NodeConfig d = NodeConfig.defaults();
     return new NodeConfig(
         new NodeConfig.NodeSection("test-node", "test"),
-        new NodeConfig.HttpSection("127.0.0.1", 0, 32, false),
+        new NodeConfig.HttpSection("127.0.0.1", 0, 32, false, bodyTimeoutSeconds),
         new NodeConfig.StorageSection("file", dataDir.toString()),
         new NodeConfig.GoSection("off", List.of(), 60L, 500L << 20, 10L, ""),
         d.sumdb(),
@@ -27,6 +32,12 @@ public final class TestNodes {
   public static NodeAssembly start(Path dataDir, UnaryOperator<NodeConfig> customize)
       throws InterruptedException {
     return new NodeAssembly(customize.apply(config(dataDir))).start();
+  }
+
+  /** A Go section with a lowered zip size limit. */
+  public static NodeConfig.GoSection go(
+      String upstreams, List<String> privatePatterns, long ttlSeconds, long maxZipBytes) {
+    return new NodeConfig.GoSection(upstreams, privatePatterns, ttlSeconds, maxZipBytes, 10L, "");
   }
 
   /** The base URL of a started node. */
