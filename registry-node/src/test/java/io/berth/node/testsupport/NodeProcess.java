@@ -1,0 +1,89 @@
+package io.berth.node.testsupport;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A registry node in its own JVM ({@code berth serve}), for crash tests that kill -9 it. */
+public final class NodeProcess implements AutoCloseable {
+  private final JavaProcess process;
+  private final int port;
+
+  private NodeProcess(JavaProcess process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  /** Starts a node on a free loopback port with {@code dataDir} and extra BERTH_* env. */
+  public static NodeProcess start(Path dataDir, Map<String, String> env, Path log)
+      throws IOException, InterruptedException {
+    int port = freePort();
+    Map<String, String> all = new HashMap<>();
+    all.put("BERTH_HTTP_HOST", "127.0.0.1");
+    all.put("BERTH_HTTP_ACCESS_LOG", "false");
+    all.putAll(env);
+    JavaProcess p =
+        JavaProcess.start(
+            "io.berth.node.Main",
+            List.of("serve", "--port", Integer.toString(port), "--data-dir", dataDir.toString()),
+            all,
+            List.of(),
+            log);
+    NodeProcess n = new NodeProcess(p, port);
+    n.awaitHealthy(Duration.ofSeconds(60));
+    return n;
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void awaitHealthy(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("node process exited:\n" + process.output());
+      }
+      try {
+        if (Http.get(url() + "/healthz").statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("node not healthy in " + timeout + ":\n" + process.output());
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public void kill9() throws InterruptedException {
+    process.kill9();
+  }
+
+  public void stop() throws InterruptedException {
+    process.stop();
+  }
+
+  public String output() {
+    return process.output();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.close();
+  }
+}
