@@ -12,7 +12,6 @@ import io.berth.node.testsupport.Http;
 import io.berth.node.testsupport.NodeProcess;
 import io.berth.node.testsupport.StaticGoProxy;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +45,10 @@ class GoCrashSafetyIT {
       noise.append(Long.toHexString(rnd.nextLong()));
     }
     GoModules.addToTree(
-        tree, MOD, "v1.0.0", Map.of("go.mod", "module " + MOD + "\n", "n.go", "package mod\n// " + noise + "\n"));
+        tree,
+        MOD,
+        "v1.0.0",
+        Map.of("go.mod", "module " + MOD + "\n", "n.go", "package mod\n// " + noise + "\n"));
     Path data = tmp.resolve("data");
     Path log = tmp.resolve("node.log");
     try (StaticGoProxy upstream = new StaticGoProxy(tree)) {
@@ -83,14 +85,18 @@ class GoCrashSafetyIT {
       } finally {
         node.close();
       }
-      assertThat(listFiles(data.resolve("blobs/tmp"))).as("temp blob left by the kill").isNotEmpty();
+      assertThat(listFiles(data.resolve("blobs/tmp")))
+          .as("temp blob left by the kill")
+          .isNotEmpty();
       assertThat(listFiles(data.resolve("work"))).as("publish file left by the kill").isNotEmpty();
       assertIndexConsistent(data);
 
       upstream.throttle(0);
       NodeProcess again = NodeProcess.start(data, env, log);
       try {
-        assertThat(listFiles(data.resolve("blobs/tmp"))).as("temp blobs cleaned at start").isEmpty();
+        assertThat(listFiles(data.resolve("blobs/tmp")))
+            .as("temp blobs cleaned at start")
+            .isEmpty();
         assertThat(listFiles(data.resolve("work"))).as("publish files cleaned at start").isEmpty();
         var zip = Http.getBytes(again.url() + "/" + ModulePath.escape(MOD) + "/@v/v1.0.0.zip");
         assertThat(zip.statusCode()).isEqualTo(200);
@@ -98,8 +104,13 @@ class GoCrashSafetyIT {
             .isEqualTo(Files.readAllBytes(tree.resolve(ModulePath.escape(MOD) + "/@v/v1.0.0.zip")));
         Path pub =
             GoModules.zip(
-                tmp.resolve("z"), "example.com/crash/pub", "v1.0.0", Map.of("go.mod", "module example.com/crash/pub\n"));
-        var put = Http.putFile(again.url() + "/_berth/api/go/publish/example.com/crash/pub/@v/v1.0.0.zip", pub);
+                tmp.resolve("z"),
+                "example.com/crash/pub",
+                "v1.0.0",
+                Map.of("go.mod", "module example.com/crash/pub\n"));
+        var put =
+            Http.putFile(
+                again.url() + "/_berth/api/go/publish/example.com/crash/pub/@v/v1.0.0.zip", pub);
         assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
       } finally {
         again.stop();
@@ -143,4 +154,4 @@ class GoCrashSafetyIT {
       return s.toList();
     }
   }
-
+}
