@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class GoProxyUpstream {
   private static final Logger log = LoggerFactory.getLogger(GoProxyUpstream.class);
 
-  private record Entry(String baseUrl, boolean fallThroughOnError) {}
+  record Entry(String baseUrl, boolean fallThroughOnError) {}
 
   /** A successful upstream answer; the caller closes the body. */
   public record Response(String upstream, long contentLength, InputStream body)

@@ -1,0 +1,92 @@
+package io.berth.node.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Package boundaries of the node (DESIGN.md section 8): protocol services are plain Java, concrete
+ * storage/index/event implementations are built only by the assembly, and nothing is an *Impl.
+ */
+class ArchitectureTest {
+  static JavaClasses classes;
+
+  @BeforeAll
+  static void load() {
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.berth.node");
+  }
+
+  @Test
+  void protocolCodeNeverTouchesRocksDbS3OrKafka() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "io.berth.node.gomod..", "io.berth.node.sumdb..", "io.berth.node.oci..",
+            "io.berth.node.upstream..", "io.berth.node.access..", "io.berth.node.http..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.rocksdb..", "io.minio..", "org.apache.kafka..", "software.amazon..")
+        .check(classes);
+  }
+
+  @Test
+  void servicesDoNotDependOnNetty() {
+    noClasses()
+        .that()
+        .haveSimpleNameEndingWith("Service")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.netty..")
+        .check(classes);
+  }
+
+  @Test
+  void concreteImplementationsAreOnlyBuiltByTheAssembly() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages(
+            "io.berth.node.bootstrap..", "io.berth.node.storage..", "io.berth.node.index..",
+            "io.berth.node.events..", "io.berth.node.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.berth.node.storage.file..", "io.berth.node.storage.s3..",
+            "io.berth.node.index.rocksdb..", "io.berth.node.events.kafka..")
+        .check(classes);
+  }
+
+  @Test
+  void storageDoesNotDependOnProtocols() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.berth.node.storage..", "io.berth.node.index..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.berth.node.gomod..", "io.berth.node.oci..", "io.berth.node.sumdb..", "io.berth.node.http..")
+        .check(classes);
+  }
+
+  @Test
+  void noImplSuffix() {
+    noClasses().should().haveSimpleNameEndingWith("Impl").check(classes);
+  }
+
+  @Test
+  void onlyOneAssemblyClass() {
+    classes()
+        .that()
+        .haveSimpleNameEndingWith("Assembly")
+        .should()
+        .resideInAPackage("io.berth.node.bootstrap")
+        .check(classes);
+  }
+}

@@ -1,0 +1,67 @@
+package io.berth.node.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  @Test
+  void defaultsAreTheEmbeddedNode() {
+    NodeConfig c = ConfigLoader.load(null, Map.of());
+    assertThat(c.http().port()).isEqualTo(8080);
+    assertThat(c.storage().type()).isEqualTo("file");
+    assertThat(c.cluster().zookeeper()).isEmpty();
+  }
+
+  @Test
+  void yamlThenEnvironmentOverrides() throws Exception {
+    Path f = dir.resolve("b.yaml");
+    Files.writeString(
+        f,
+        "http:\n  port: 9000\nstorage:\n  dataDir: /srv/berth\ngo:\n  privatePatterns: [a.example.com]\n");
+    NodeConfig c =
+        ConfigLoader.load(
+            f,
+            Map.of(
+                "BERTH_HTTP_PORT", "9100",
+                "BERTH_GO_PRIVATE_PATTERNS", "x.example.com, *.corp.example.com",
+                "BERTH_GO_LIST_TTL_SECONDS", "5",
+                "PATH", "/bin"));
+    assertThat(c.http().port()).isEqualTo(9100);
+    assertThat(c.storage().dataDir()).isEqualTo("/srv/berth");
+    assertThat(c.go().privatePatterns()).containsExactly("x.example.com", "*.corp.example.com");
+    assertThat(c.go().listTtlSeconds()).isEqualTo(5);
+  }
+
+  @Test
+  void unknownSettingsAreNamedInTheError() throws Exception {
+    Path f = dir.resolve("b.yaml");
+    Files.writeString(f, "http:\n  prot: 9000\n");
+    assertThatThrownBy(() -> ConfigLoader.load(f, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.prot");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("BERTH_NOPE", "1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("BERTH_NOPE");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("BERTH_HTTP_PORT", "eighty")))
+        .isInstanceOf(ConfigException.class);
+    assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yaml"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void exampleConfigInDeployLoads() {
+    Path example = Path.of("..", "deploy", "berth.example.yaml");
+    assertThat(example).exists();
+    NodeConfig c = ConfigLoader.load(example, Map.of());
+    assertThat(c.http().port()).isEqualTo(8080);
+  }
+}

@@ -1,0 +1,155 @@
+package io.berth.node.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.common.Digest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link BlobStore} contract. Every implementation's test extends this class and provides a
+ * fresh, empty store.
+ */
+public abstract class BlobStoreContract {
+  protected BlobStore store;
+
+  /** A new, empty store. */
+  protected abstract BlobStore newStore() throws Exception;
+
+  /** Whether the store has no leftovers of interrupted or rejected writes. */
+  protected abstract boolean noTemporaryData() throws Exception;
+
+  @BeforeEach
+  void open() throws Exception {
+    store = newStore();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  static byte[] random(int n, long seed) {
+    byte[] b = new byte[n];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void putStoresUnderTheSha256DigestAndReadsBack() throws Exception {
+    byte[] content = random(300_000, 1);
+    StoredBlob b = store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    assertThat(b.digest()).isEqualTo(Digest.sha256(content));
+    assertThat(b.size()).isEqualTo(content.length);
+    assertThat(store.stat(b.digest())).get().extracting(StoredBlob::size).isEqualTo(300_000L);
+    try (InputStream in = store.open(b.digest()).orElseThrow().openStream()) {
+      assertThat(in.readAllBytes()).isEqualTo(content);
+    }
+  }
+
+  @Test
+  void sha512IsSupported() throws Exception {
+    byte[] content = random(1000, 2);
+    Digest d =
+        Digest.of(Digest.Algorithm.SHA512, Digest.Algorithm.SHA512.newMessageDigest().digest(content));
+    StoredBlob b = store.put(new ByteArrayInputStream(content), PutExpectation.digest(d));
+    assertThat(b.digest()).isEqualTo(d);
+    assertThat(store.open(d)).isPresent();
+  }
+
+  @Test
+  void rangeReadsReturnExactlyTheRange() throws Exception {
+    byte[] content = random(10_000, 3);
+    StoredBlob b = store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    BlobReader r = store.open(b.digest()).orElseThrow();
+    try (InputStream in = r.openRange(500, 1000)) {
+      byte[] got = in.readAllBytes();
+      assertThat(got).hasSize(1000);
+      assertThat(got).isEqualTo(java.util.Arrays.copyOfRange(content, 500, 1500));
+    }
+    try (InputStream in = r.openRange(9_999, 1)) {
+      assertThat(in.readAllBytes()).containsExactly(content[9_999]);
+    }
+    assertThatThrownBy(() -> r.openRange(9_000, 2_000)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void wrongDigestIsRejectedAndNothingIsStored() throws Exception {
+    byte[] content = random(5000, 4);
+    Digest wrong = Digest.sha256("something else".getBytes());
+    assertThatThrownBy(() -> store.put(new ByteArrayInputStream(content), PutExpectation.digest(wrong)))
+        .isInstanceOf(BlobRejectedException.class)
+        .extracting(e -> ((BlobRejectedException) e).reason())
+        .isEqualTo(BlobRejectedException.Reason.DIGEST_MISMATCH);
+    assertThat(store.stat(wrong)).isEmpty();
+    assertThat(store.stat(Digest.sha256(content))).isEmpty();
+    assertThat(noTemporaryData()).isTrue();
+  }
+
+  @Test
+  void sizeMismatchAndLimitAreRejected() throws Exception {
+    byte[] content = random(5000, 5);
+    assertThatThrownBy(
+            () -> store.put(new ByteArrayInputStream(content), PutExpectation.any().withSize(4999)))
+        .isInstanceOf(BlobRejectedException.class)
+        .extracting(e -> ((BlobRejectedException) e).reason())
+        .isEqualTo(BlobRejectedException.Reason.SIZE_MISMATCH);
+    assertThatThrownBy(
+            () -> store.put(new ByteArrayInputStream(content), PutExpectation.any().withSize(5001)))
+        .isInstanceOf(BlobRejectedException.class);
+    assertThatThrownBy(
+            () -> store.put(new ByteArrayInputStream(content), PutExpectation.any().withMaxSize(4096)))
+        .isInstanceOf(BlobRejectedException.class)
+        .extracting(e -> ((BlobRejectedException) e).reason())
+        .isEqualTo(BlobRejectedException.Reason.TOO_LARGE);
+    assertThat(store.stat(Digest.sha256(content))).isEmpty();
+    assertThat(noTemporaryData()).isTrue();
+  }
+
+  @Test
+  void failingInputLeavesNothing() throws Exception {
+    InputStream broken =
+        new InputStream() {
+          int n;
+
+          @Override
+          public int read() throws IOException {
+            if (n++ > 100_000) {
+              throw new IOException("client went away");
+            }
+            return 7;
+          }
+        };
+    assertThatThrownBy(() -> store.put(broken, PutExpectation.any())).isInstanceOf(IOException.class);
+    assertThat(noTemporaryData()).isTrue();
+  }
+
+  @Test
+  void putIsIdempotentAndDeleteIsIdempotent() throws Exception {
+    byte[] content = random(2000, 6);
+    StoredBlob a = store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    StoredBlob b = store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    assertThat(b.digest()).isEqualTo(a.digest());
+    List<StoredBlob> all = new ArrayList<>();
+    store.forEach(all::add);
+    assertThat(all).extracting(StoredBlob::digest).containsExactly(a.digest());
+    assertThat(store.delete(a.digest())).isTrue();
+    assertThat(store.delete(a.digest())).isFalse();
+    assertThat(store.open(a.digest())).isEmpty();
+  }
+
+  @Test
+  void missingBlobIsEmpty() {
+    Digest d = Digest.sha256("absent".getBytes());
+    assertThat(store.stat(d)).isEmpty();
+    assertThat(store.open(d)).isEmpty();
+  }
+}
