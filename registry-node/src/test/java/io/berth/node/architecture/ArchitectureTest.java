@@ -29,11 +29,16 @@ class ArchitectureTest {
     noClasses()
         .that()
         .resideInAnyPackage(
-            "io.berth.node.gomod..", "io.berth.node.sumdb..", "io.berth.node.oci..",
-            "io.berth.node.upstream..", "io.berth.node.access..", "io.berth.node.http..")
+            "io.berth.node.gomod..",
+            "io.berth.node.sumdb..",
+            "io.berth.node.oci..",
+            "io.berth.node.upstream..",
+            "io.berth.node.access..",
+            "io.berth.node.http..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("org.rocksdb..", "io.minio..", "org.apache.kafka..", "software.amazon..")
+        .resideInAnyPackage(
+            "org.rocksdb..", "io.minio..", "org.apache.kafka..", "software.amazon..")
         .check(classes);
   }
 
@@ -53,8 +58,11 @@ class ArchitectureTest {
     noClasses()
         .that()
         .resideOutsideOfPackages(
-            "io.berth.node.bootstrap..", "io.berth.node.storage..", "io.berth.node.index..",
-            "io.berth.node.events..", "io.berth.node.cli..")
+            "io.berth.node.bootstrap..",
+            "io.berth.node.storage..",
+            "io.berth.node.index..",
+            "io.berth.node.events..",
+            "io.berth.node.cli..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
@@ -71,7 +79,10 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "io.berth.node.gomod..", "io.berth.node.oci..", "io.berth.node.sumdb..", "io.berth.node.http..")
+            "io.berth.node.gomod..",
+            "io.berth.node.oci..",
+            "io.berth.node.sumdb..",
+            "io.berth.node.http..")
         .check(classes);
   }
 

@@ -59,7 +59,8 @@ public abstract class BlobStoreContract {
   void sha512IsSupported() throws Exception {
     byte[] content = random(1000, 2);
     Digest d =
-        Digest.of(Digest.Algorithm.SHA512, Digest.Algorithm.SHA512.newMessageDigest().digest(content));
+        Digest.of(
+            Digest.Algorithm.SHA512, Digest.Algorithm.SHA512.newMessageDigest().digest(content));
     StoredBlob b = store.put(new ByteArrayInputStream(content), PutExpectation.digest(d));
     assertThat(b.digest()).isEqualTo(d);
     assertThat(store.open(d)).isPresent();
@@ -78,14 +79,16 @@ public abstract class BlobStoreContract {
     try (InputStream in = r.openRange(9_999, 1)) {
       assertThat(in.readAllBytes()).containsExactly(content[9_999]);
     }
-    assertThatThrownBy(() -> r.openRange(9_000, 2_000)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> r.openRange(9_000, 2_000))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void wrongDigestIsRejectedAndNothingIsStored() throws Exception {
     byte[] content = random(5000, 4);
     Digest wrong = Digest.sha256("something else".getBytes());
-    assertThatThrownBy(() -> store.put(new ByteArrayInputStream(content), PutExpectation.digest(wrong)))
+    assertThatThrownBy(
+            () -> store.put(new ByteArrayInputStream(content), PutExpectation.digest(wrong)))
         .isInstanceOf(BlobRejectedException.class)
         .extracting(e -> ((BlobRejectedException) e).reason())
         .isEqualTo(BlobRejectedException.Reason.DIGEST_MISMATCH);
@@ -106,7 +109,9 @@ public abstract class BlobStoreContract {
             () -> store.put(new ByteArrayInputStream(content), PutExpectation.any().withSize(5001)))
         .isInstanceOf(BlobRejectedException.class);
     assertThatThrownBy(
-            () -> store.put(new ByteArrayInputStream(content), PutExpectation.any().withMaxSize(4096)))
+            () ->
+                store.put(
+                    new ByteArrayInputStream(content), PutExpectation.any().withMaxSize(4096)))
         .isInstanceOf(BlobRejectedException.class)
         .extracting(e -> ((BlobRejectedException) e).reason())
         .isEqualTo(BlobRejectedException.Reason.TOO_LARGE);
@@ -128,7 +133,8 @@ public abstract class BlobStoreContract {
             return 7;
           }
         };
-    assertThatThrownBy(() -> store.put(broken, PutExpectation.any())).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> store.put(broken, PutExpectation.any()))
+        .isInstanceOf(IOException.class);
     assertThat(noTemporaryData()).isTrue();
   }
 

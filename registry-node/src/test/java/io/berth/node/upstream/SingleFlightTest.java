@@ -52,9 +52,13 @@ class SingleFlightTest {
   @Test
   void failuresAreSharedAndTheKeyIsFreed() throws Exception {
     SingleFlight<String, Integer> sf = new SingleFlight<>();
-    assertThatThrownBy(() -> sf.run("k", () -> {
-          throw new IllegalStateException("boom");
-        }))
+    assertThatThrownBy(
+            () ->
+                sf.run(
+                    "k",
+                    () -> {
+                      throw new IllegalStateException("boom");
+                    }))
         .hasMessage("boom");
     assertThat(sf.run("k", () -> 1).value()).isEqualTo(1);
   }

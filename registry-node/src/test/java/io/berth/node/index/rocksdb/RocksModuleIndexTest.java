@@ -45,12 +45,15 @@ class RocksModuleIndexTest {
     try (RocksIndexStore store = new RocksIndexStore(dir)) {
       RocksModuleIndex idx = new RocksModuleIndex(store);
       idx.merge(rec("example.com/a", "v1.0.0").setModH1("h1:m").build());
-      idx.putCachedAnswer("list\0example.com/a", CachedUpstreamAnswer.newBuilder().setFetchedUnixMillis(5).build());
+      idx.putCachedAnswer(
+          "list\0example.com/a", CachedUpstreamAnswer.newBuilder().setFetchedUnixMillis(5).build());
     }
     try (RocksIndexStore store = new RocksIndexStore(dir)) {
       RocksModuleIndex idx = new RocksModuleIndex(store);
-      assertThat(idx.get(ModulePath.of("example.com/a"), "v1.0.0").orElseThrow().getModH1()).isEqualTo("h1:m");
-      assertThat(idx.cachedAnswer("list\0example.com/a").orElseThrow().getFetchedUnixMillis()).isEqualTo(5);
+      assertThat(idx.get(ModulePath.of("example.com/a"), "v1.0.0").orElseThrow().getModH1())
+          .isEqualTo("h1:m");
+      assertThat(idx.cachedAnswer("list\0example.com/a").orElseThrow().getFetchedUnixMillis())
+          .isEqualTo(5);
       assertThat(idx.cachedAnswer("list\0example.com/b")).isEmpty();
     }
   }

@@ -34,7 +34,12 @@ class FileBlobStoreTest extends BlobStoreContract {
 
   @Test
   void localFileIsOfferedForZeroCopy() throws Exception {
-    var b = store.put(new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}), io.berth.node.storage.PutExpectation.any());
-    assertThat(store.open(b.digest()).orElseThrow().localFile()).get().satisfies(p -> assertThat(Files.size(p)).isEqualTo(3));
+    var b =
+        store.put(
+            new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}),
+            io.berth.node.storage.PutExpectation.any());
+    assertThat(store.open(b.digest()).orElseThrow().localFile())
+        .get()
+        .satisfies(p -> assertThat(Files.size(p)).isEqualTo(3));
   }
 }
