@@ -12,6 +12,7 @@ import io.berth.node.http.HttpServer;
 import io.berth.node.http.HttpTelemetry;
 import io.berth.node.http.OpsHandlers;
 import io.berth.node.http.Router;
+import io.berth.node.index.rocksdb.RocksChangeLog;
 import io.berth.node.index.rocksdb.RocksIndexStore;
 import io.berth.node.index.rocksdb.RocksModuleIndex;
 import io.berth.node.index.rocksdb.RocksSumdbIndex;
@@ -47,6 +48,7 @@ public final class NodeAssembly implements AutoCloseable {
   private final PrometheusMeterRegistry metrics;
   private final BlobStore blobStore;
   private final RocksIndexStore indexStore;
+  private final RocksChangeLog changeLog;
   private final RocksModuleIndex moduleIndex;
   private final RocksSumdbIndex sumdbIndex;
   private final AccessPolicy accessPolicy;
@@ -64,8 +66,11 @@ public final class NodeAssembly implements AutoCloseable {
     closeables.add(blobStore);
     this.indexStore = new RocksIndexStore(config.storage().indexDir());
     closeables.add(indexStore);
-    this.moduleIndex = new RocksModuleIndex(indexStore);
-    this.sumdbIndex = new RocksSumdbIndex(indexStore);
+    this.changeLog =
+        new RocksChangeLog(indexStore, config.node().id(), config.node().region(), 60_000);
+    this.moduleIndex = new RocksModuleIndex(indexStore, changeLog);
+    this.sumdbIndex = new RocksSumdbIndex(indexStore, changeLog);
+    changeLog.attach(moduleIndex, sumdbIndex);
     this.accessPolicy = new OpenAccessPolicy();
     this.privatePatterns = new PrivatePatterns(config.go().privatePatterns());
   }
@@ -153,6 +158,10 @@ public final class NodeAssembly implements AutoCloseable {
 
   public RocksModuleIndex moduleIndex() {
     return moduleIndex;
+  }
+
+  public RocksChangeLog changeLog() {
+    return changeLog;
   }
 
   public PrometheusMeterRegistry metrics() {

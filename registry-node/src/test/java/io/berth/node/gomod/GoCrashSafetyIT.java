@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.common.Digest;
 import io.berth.common.ModulePath;
+import io.berth.node.index.rocksdb.RocksChangeLog;
 import io.berth.node.index.rocksdb.RocksIndexStore;
 import io.berth.node.index.rocksdb.RocksModuleIndex;
 import io.berth.node.storage.file.FileBlobStore;
@@ -123,7 +124,7 @@ class GoCrashSafetyIT {
     FileBlobStore blobs = new FileBlobStore(data.resolve("blobs"));
     List<String> dangling = new ArrayList<>();
     try (RocksIndexStore store = new RocksIndexStore(data.resolve("index"))) {
-      new RocksModuleIndex(store)
+      new RocksModuleIndex(store, new RocksChangeLog(store, "n1", "r1", 60_000))
           .forEachVersion(
               r -> {
                 for (String d : List.of(r.getInfoDigest(), r.getModDigest(), r.getZipDigest())) {

@@ -13,7 +13,10 @@ import java.util.List;
  * gomod_versions    &lt;module path&gt; \0 &lt;version&gt;          ModuleVersionRecord
  * gomod_answers     "list" \0 &lt;module&gt; | "latest" \0 &lt;module&gt;   CachedUpstreamAnswer
  * sumdb_objects     &lt;db name&gt; / &lt;tile path&gt;              SumdbObjectRecord
- * oci_manifests, oci_tags, oci_links, oci_uploads, outbox, applied: reserved for OCI and the log
+ * outbox            seq (8 bytes, big-endian)              ChangeEvent (this node's events)
+ * applied           &lt;region&gt; \0 &lt;node&gt; \0 seq (8 bytes)   Hlc of the applied remote event
+ * meta              "seq" / "published_seq"                8-byte big-endian counters
+ * meta              "hlc"                                  Hlc (last clock reading, persisted)
  * </pre>
  */
 public final class KeyLayout {
@@ -24,12 +27,18 @@ public final class KeyLayout {
   public static final String CF_GOMOD_VERSIONS = "gomod_versions";
   public static final String CF_GOMOD_ANSWERS = "gomod_answers";
   public static final String CF_SUMDB_OBJECTS = "sumdb_objects";
+  public static final String CF_OUTBOX = "outbox";
+  public static final String CF_APPLIED = "applied";
 
   /** Every column family the index opens, in a fixed order. */
   public static final List<String> COLUMN_FAMILIES =
-      List.of(CF_META, CF_GOMOD_VERSIONS, CF_GOMOD_ANSWERS, CF_SUMDB_OBJECTS);
+      List.of(
+          CF_META, CF_GOMOD_VERSIONS, CF_GOMOD_ANSWERS, CF_SUMDB_OBJECTS, CF_OUTBOX, CF_APPLIED);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");
+  public static final byte[] META_SEQ = utf8("seq");
+  public static final byte[] META_PUBLISHED_SEQ = utf8("published_seq");
+  public static final byte[] META_HLC = utf8("hlc");
 
   private KeyLayout() {}
 
@@ -52,6 +61,19 @@ public final class KeyLayout {
 
   public static byte[] sumdbObject(String key) {
     return utf8(key);
+  }
+
+  public static byte[] seq(long seq) {
+    return java.nio.ByteBuffer.allocate(8).putLong(seq).array();
+  }
+
+  public static long seqOf(byte[] key) {
+    return key == null ? 0 : java.nio.ByteBuffer.wrap(key).getLong();
+  }
+
+  public static byte[] applied(String region, String node, long seq) {
+    byte[] head = utf8(region + '\0' + node + '\0');
+    return java.nio.ByteBuffer.allocate(head.length + 8).put(head).putLong(seq).array();
   }
 
   static byte[] utf8(String s) {

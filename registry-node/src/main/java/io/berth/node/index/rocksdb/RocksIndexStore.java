@@ -146,6 +146,25 @@ public final class RocksIndexStore implements AutoCloseable {
     }
   }
 
+  /** Key/value visitor that returns whether to continue. */
+  @FunctionalInterface
+  public interface Visitor {
+    boolean visit(byte[] key, byte[] value);
+  }
+
+  /** Visits keys from {@code start} (inclusive) in key order until the visitor returns false. */
+  public void scanFrom(String cf, byte[] start, Visitor visitor) {
+    try (RocksIterator it = db.newIterator(cf(cf))) {
+      it.seek(start);
+      while (it.isValid()) {
+        if (!visitor.visit(it.key(), it.value())) {
+          break;
+        }
+        it.next();
+      }
+    }
+  }
+
   private static boolean startsWith(byte[] k, byte[] prefix) {
     return k.length >= prefix.length
         && Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length);

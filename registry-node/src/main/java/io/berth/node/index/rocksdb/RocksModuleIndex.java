@@ -3,17 +3,20 @@ package io.berth.node.index.rocksdb;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.berth.common.ModulePath;
+import io.berth.node.index.ChangeLog;
 import io.berth.node.index.IndexException;
 import io.berth.node.index.ModuleIndex;
 import io.berth.node.index.ModuleVersionConflictException;
+import io.berth.proto.events.v1.GoVersionStored;
 import io.berth.proto.index.v1.CachedUpstreamAnswer;
 import io.berth.proto.index.v1.ModuleVersionRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
 
 /** {@link ModuleIndex} on RocksDB. Read-modify-write merges are serialised per key stripe. */
 public final class RocksModuleIndex implements ModuleIndex {
@@ -23,13 +26,11 @@ public final class RocksModuleIndex implements ModuleIndex {
       Set.of("stored_unix_millis", "upstream", "origin", "time_unix_millis");
 
   private final RocksIndexStore store;
-  private final ReentrantLock[] stripes = new ReentrantLock[64];
+  private final RocksChangeLog changes;
 
-  public RocksModuleIndex(RocksIndexStore store) {
+  public RocksModuleIndex(RocksIndexStore store, RocksChangeLog changes) {
     this.store = store;
-    for (int i = 0; i < stripes.length; i++) {
-      stripes[i] = new ReentrantLock();
-    }
+    this.changes = changes;
   }
 
   @Override
@@ -52,43 +53,75 @@ public final class RocksModuleIndex implements ModuleIndex {
   @Override
   public ModuleVersionRecord merge(ModuleVersionRecord update) {
     byte[] key = KeyLayout.moduleVersion(update.getModulePath(), update.getVersion());
-    ReentrantLock lock =
-        stripes[
-            Math.floorMod(
-                update.getModulePath().hashCode() * 31 + update.getVersion().hashCode(),
-                stripes.length)];
-    lock.lock();
-    try {
-      byte[] raw = store.get(KeyLayout.CF_GOMOD_VERSIONS, key);
-      ModuleVersionRecord merged;
-      if (raw == null) {
-        merged = update;
-      } else {
-        ModuleVersionRecord current = parseRecord(raw);
-        ModuleVersionRecord.Builder b = current.toBuilder();
-        for (var e : update.getAllFields().entrySet()) {
-          FieldDescriptor f = e.getKey();
-          boolean set = current.hasField(f);
-          if (!set) {
-            b.setField(f, e.getValue());
-          } else if (!current.getField(f).equals(e.getValue())
-              && !FIRST_WINS.contains(f.getName())) {
+    return changes.locked(
+        () -> {
+          byte[] raw = store.get(KeyLayout.CF_GOMOD_VERSIONS, key);
+          ModuleVersionRecord current = raw == null ? null : parseRecord(raw);
+          ModuleVersionRecord merged = mergeFields(current, update);
+          if (merged == null) {
             throw new ModuleVersionConflictException(
-                update.getModulePath(), update.getVersion(), f.getName());
+                update.getModulePath(), update.getVersion(), conflictField(current, update));
           }
-        }
-        merged = b.build();
-        if (merged.equals(current)) {
-          return current;
-        }
-      }
-      ModuleVersionRecord toWrite = merged;
-      store.write(
-          batch -> batch.put(store.cf(KeyLayout.CF_GOMOD_VERSIONS), key, toWrite.toByteArray()));
-      return merged;
-    } finally {
-      lock.unlock();
+          if (merged.equals(current)) {
+            return current;
+          }
+          changes.record(
+              "go:" + update.getModulePath() + "@" + update.getVersion(),
+              e -> e.setGoVersionStored(GoVersionStored.newBuilder().setRecord(merged)),
+              batch -> batch.put(store.cf(KeyLayout.CF_GOMOD_VERSIONS), key, merged.toByteArray()));
+          return merged;
+        });
+  }
+
+  /** Applies a record from another node into {@code batch} (caller holds the commit lock). */
+  ChangeLog.ApplyResult applyRemote(ModuleVersionRecord remote, WriteBatch batch)
+      throws RocksDBException {
+    byte[] key = KeyLayout.moduleVersion(remote.getModulePath(), remote.getVersion());
+    byte[] raw = store.get(KeyLayout.CF_GOMOD_VERSIONS, key);
+    ModuleVersionRecord current = raw == null ? null : parseRecord(raw);
+    ModuleVersionRecord merged = mergeFields(current, remote);
+    if (merged == null) {
+      return ChangeLog.ApplyResult.CONFLICT;
     }
+    if (merged.equals(current)) {
+      return ChangeLog.ApplyResult.DUPLICATE;
+    }
+    batch.put(store.cf(KeyLayout.CF_GOMOD_VERSIONS), key, merged.toByteArray());
+    return ChangeLog.ApplyResult.APPLIED;
+  }
+
+  /** The merged record, or null if a content field differs (immutable versions). */
+  private static ModuleVersionRecord mergeFields(
+      ModuleVersionRecord current, ModuleVersionRecord update) {
+    if (current == null) {
+      return update;
+    }
+    return conflictField(current, update) != null ? null : fill(current, update);
+  }
+
+  private static ModuleVersionRecord fill(ModuleVersionRecord current, ModuleVersionRecord update) {
+    ModuleVersionRecord.Builder b = current.toBuilder();
+    for (var e : update.getAllFields().entrySet()) {
+      if (!current.hasField(e.getKey())) {
+        b.setField(e.getKey(), e.getValue());
+      }
+    }
+    return b.build();
+  }
+
+  private static String conflictField(ModuleVersionRecord current, ModuleVersionRecord update) {
+    if (current == null) {
+      return null;
+    }
+    for (var e : update.getAllFields().entrySet()) {
+      FieldDescriptor f = e.getKey();
+      if (current.hasField(f)
+          && !current.getField(f).equals(e.getValue())
+          && !FIRST_WINS.contains(f.getName())) {
+        return f.getName();
+      }
+    }
+    return null;
   }
 
   @Override

@@ -21,7 +21,8 @@ class RocksModuleIndexTest {
   @Test
   void mergeFillsFieldsAndRejectsDifferentContent() {
     try (RocksIndexStore store = new RocksIndexStore(dir)) {
-      RocksModuleIndex idx = new RocksModuleIndex(store);
+      RocksModuleIndex idx =
+          new RocksModuleIndex(store, new RocksChangeLog(store, "n1", "r1", 60_000));
       ModulePath p = ModulePath.of("example.com/a");
       idx.merge(rec("example.com/a", "v1.0.0").setModDigest("sha256:aa").build());
       idx.merge(rec("example.com/a", "v1.0.0").setZipDigest("sha256:bb").setZipH1("h1:x").build());
@@ -43,13 +44,15 @@ class RocksModuleIndexTest {
   @Test
   void recordsAndAnswersSurviveReopen() {
     try (RocksIndexStore store = new RocksIndexStore(dir)) {
-      RocksModuleIndex idx = new RocksModuleIndex(store);
+      RocksModuleIndex idx =
+          new RocksModuleIndex(store, new RocksChangeLog(store, "n1", "r1", 60_000));
       idx.merge(rec("example.com/a", "v1.0.0").setModH1("h1:m").build());
       idx.putCachedAnswer(
           "list\0example.com/a", CachedUpstreamAnswer.newBuilder().setFetchedUnixMillis(5).build());
     }
     try (RocksIndexStore store = new RocksIndexStore(dir)) {
-      RocksModuleIndex idx = new RocksModuleIndex(store);
+      RocksModuleIndex idx =
+          new RocksModuleIndex(store, new RocksChangeLog(store, "n1", "r1", 60_000));
       assertThat(idx.get(ModulePath.of("example.com/a"), "v1.0.0").orElseThrow().getModH1())
           .isEqualTo("h1:m");
       assertThat(idx.cachedAnswer("list\0example.com/a").orElseThrow().getFetchedUnixMillis())

@@ -1,0 +1,63 @@
+package io.berth.node.index;
+
+import io.berth.proto.events.v1.ChangeEvent;
+import java.util.List;
+
+/**
+ * The node's change log: the outbox of events written together with the index mutations they
+ * describe (one synced WriteBatch), the published position of the relay, and the idempotent
+ * application of other nodes' events.
+ *
+ * <p>Contract: sequence numbers are gap-free per node, start at 1 and follow commit order; {@link
+ * #readAfter} never skips an event; {@link #apply} of the same event twice changes nothing the
+ * second time.
+ */
+public interface ChangeLog {
+
+  /** The outcome of applying a remote event. */
+  enum ApplyResult {
+    /** The index changed. */
+    APPLIED,
+    /** Already applied before (same origin and sequence), or already equal. */
+    DUPLICATE,
+    /** The event came from this node. */
+    OWN,
+    /** The event lost to local state by the conflict rules (recorded, not applied). */
+    CONFLICT,
+    /** This node does not understand the change (newer schema); recorded and skipped. */
+    UNSUPPORTED
+  }
+
+  /** This node's id and region, stamped on its events. */
+  String nodeId();
+
+  String region();
+
+  /** The sequence number of the newest event in the outbox (0 if none). */
+  long lastSeq();
+
+  /** The newest sequence number the relay has durably recorded as published. */
+  long publishedSeq();
+
+  /** Up to {@code max} outbox events with sequence numbers after {@code seq}, in order. */
+  List<ChangeEvent> readAfter(long seq, int max);
+
+  /** Durably records that every event up to {@code seq} is published. */
+  void markPublished(long seq);
+
+  /**
+   * Removes published events written before {@code beforeMillis} (retention).
+   *
+   * @return how many were removed
+   */
+  int trimPublished(long beforeMillis);
+
+  /** Applies an event from another node; idempotent. */
+  ApplyResult apply(ChangeEvent event);
+
+  /** How many conflicts were recorded since start. */
+  long conflicts();
+
+  /** The most recent conflicts, newest last (for the admin API). */
+  List<String> recentConflicts();
+}
