@@ -4,6 +4,12 @@ import io.berth.node.access.AccessPolicy;
 import io.berth.node.access.OpenAccessPolicy;
 import io.berth.node.access.PrivatePatterns;
 import io.berth.node.config.NodeConfig;
+import io.berth.node.events.EventApplier;
+import io.berth.node.events.EventsStatusHandler;
+import io.berth.node.events.OutboxRelay;
+import io.berth.node.events.kafka.KafkaChangePublisher;
+import io.berth.node.events.kafka.KafkaChangeSubscriber;
+import io.berth.node.events.kafka.KafkaTopics;
 import io.berth.node.gomod.ChecksumVerifier;
 import io.berth.node.gomod.GoModuleService;
 import io.berth.node.gomod.GoProxyHandler;
@@ -56,6 +62,15 @@ public final class NodeAssembly implements AutoCloseable {
   private final Router router = new Router();
   private final List<OpsHandlers.ReadinessCheck> readiness = new ArrayList<>();
   private HttpServer server;
+  private OutboxRelay relay;
+  private EventApplier applier;
+  private final java.util.concurrent.ScheduledExecutorService housekeeping =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "berth-housekeeping");
+            t.setDaemon(true);
+            return t;
+          });
   private GoModuleService goModules;
   private volatile State state = State.NEW;
 
@@ -77,7 +92,7 @@ public final class NodeAssembly implements AutoCloseable {
 
   private static BlobStore buildBlobStore(NodeConfig config) {
     return switch (config.storage().type()) {
-      case "file" -> new FileBlobStore(config.storage().blobDir());
+      case "file" -> new FileBlobStore(config.storage().blobDir(), config.node().id());
       default ->
           throw new io.berth.node.config.ConfigException(
               "storage.type '" + config.storage().type() + "' is not supported (use: file)");
@@ -100,6 +115,7 @@ public final class NodeAssembly implements AutoCloseable {
     router.exact("/readyz", "readyz", ops.ready());
     router.exact("/metrics", "metrics", ops.metrics());
     wireGoModules();
+    wireEvents();
     server =
         new HttpServer(
             config.http().host(),
@@ -138,6 +154,62 @@ public final class NodeAssembly implements AutoCloseable {
         GoPublishHandler.PREFIX, "go_publish", new GoPublishHandler(goModules, accessPolicy));
     router.fallback(
         "goproxy", new GoProxyHandler(goModules, accessPolicy, Math.min(60, go.listTtlSeconds())));
+  }
+
+  private void wireEvents() {
+    NodeConfig.EventsSection ev = config.events();
+    boolean kafka = !ev.kafkaBootstrap().isBlank();
+    if (kafka) {
+      String topic = ev.topicFor(config.node().region());
+      Runnable ensureTopic =
+          ev.createTopic()
+              ? () ->
+                  KafkaTopics.ensure(
+                      ev.kafkaBootstrap(),
+                      topic,
+                      ev.partitions(),
+                      ev.replicationFactor(),
+                      ev.minInsyncReplicas())
+              : () -> {};
+      relay =
+          new OutboxRelay(
+              changeLog,
+              new KafkaChangePublisher(ev.kafkaBootstrap(), topic, ensureTopic),
+              ev.relayDelayMillis(),
+              metrics);
+      closeables.add(relay);
+      applier =
+          new EventApplier(
+              changeLog,
+              new KafkaChangeSubscriber(
+                  ev.kafkaBootstrap(),
+                  topic,
+                  "berth-" + config.node().region() + "-" + config.node().id(),
+                  ensureTopic),
+              metrics,
+              () -> {});
+      closeables.add(applier);
+      relay.start();
+      applier.start();
+      readiness.add(() -> applier.caughtUp() ? null : "catching up with the region log " + topic);
+      log.info("change log relayed to Kafka topic {} at {}", topic, ev.kafkaBootstrap());
+    }
+    long retentionMillis = ev.outboxRetentionHours() * 3_600_000L;
+    housekeeping.scheduleWithFixedDelay(
+        () -> {
+          try {
+            changeLog.trimPublished(System.currentTimeMillis() - retentionMillis);
+          } catch (RuntimeException e) {
+            log.warn("outbox trim failed: {}", e.toString());
+          }
+        },
+        1,
+        60,
+        java.util.concurrent.TimeUnit.MINUTES);
+    router.exact(
+        "/_berth/api/events",
+        "events_status",
+        new EventsStatusHandler(changeLog, () -> applier == null || applier.caughtUp(), kafka));
   }
 
   private ChecksumVerifier checksumVerifier() {
@@ -181,6 +253,7 @@ public final class NodeAssembly implements AutoCloseable {
     if (server != null) {
       server.close();
     }
+    housekeeping.shutdownNow();
     for (int i = closeables.size() - 1; i >= 0; i--) {
       try {
         closeables.get(i).close();

@@ -18,9 +18,11 @@ public record NodeConfig(
     GoSection go,
     SumdbSection sumdb,
     OciSection oci,
-    ClusterSection cluster) {
+    ClusterSection cluster,
+    EventsSection events) {
 
   public NodeConfig {
+    events = events == null ? EventsSection.defaults() : events;
     node = node == null ? NodeSection.defaults() : node;
     http = http == null ? HttpSection.defaults() : http;
     storage = storage == null ? StorageSection.defaults() : storage;
@@ -30,8 +32,25 @@ public record NodeConfig(
     cluster = cluster == null ? ClusterSection.defaults() : cluster;
   }
 
+  /** The configuration without an events section (defaults). */
+  public NodeConfig(
+      NodeSection node,
+      HttpSection http,
+      StorageSection storage,
+      GoSection go,
+      SumdbSection sumdb,
+      OciSection oci,
+      ClusterSection cluster) {
+    this(node, http, storage, go, sumdb, oci, cluster, null);
+  }
+
   public static NodeConfig defaults() {
-    return new NodeConfig(null, null, null, null, null, null, null);
+    return new NodeConfig(null, null, null, null, null, null, null, null);
+  }
+
+  /** A copy with another events section. */
+  public NodeConfig withEvents(EventsSection events) {
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster, events);
   }
 
   /** A copy with another HTTP port. */
@@ -44,33 +63,41 @@ public record NodeConfig(
         go,
         sumdb,
         oci,
-        cluster);
+        cluster,
+        events);
   }
 
   /** A copy with another data directory. */
   public NodeConfig withDataDir(String dataDir) {
     return new NodeConfig(
-        node, http, new StorageSection(storage.type(), dataDir), go, sumdb, oci, cluster);
+        node,
+        http,
+        new StorageSection(storage.type(), dataDir, storage.sharedBlobDir()),
+        go,
+        sumdb,
+        oci,
+        cluster,
+        events);
   }
 
   /** A copy with another Go section. */
   public NodeConfig withGo(GoSection go) {
-    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster);
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster, events);
   }
 
   /** A copy with another sumdb section. */
   public NodeConfig withSumdb(SumdbSection sumdb) {
-    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster);
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster, events);
   }
 
   /** A copy with another OCI section. */
   public NodeConfig withOci(OciSection oci) {
-    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster);
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster, events);
   }
 
   /** A copy with another cluster section. */
   public NodeConfig withCluster(ClusterSection cluster) {
-    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster);
+    return new NodeConfig(node, http, storage, go, sumdb, oci, cluster, events);
   }
 
   /** Identity of this node. */
@@ -113,19 +140,28 @@ public record NodeConfig(
     }
   }
 
-  /** Where blobs and the index live. */
-  public record StorageSection(String type, String dataDir) {
+  /**
+   * Where blobs and the index live. Blobs go to {@code <dataDir>/blobs} unless {@code
+   * sharedBlobDir} is set: several nodes of a region may share one blob directory (like a shared
+   * bucket) but never an index.
+   */
+  public record StorageSection(String type, String dataDir, String sharedBlobDir) {
     public StorageSection {
       type = type == null ? "file" : type;
       dataDir = dataDir == null ? "./berth-data" : dataDir;
+      sharedBlobDir = sharedBlobDir == null ? "" : sharedBlobDir;
+    }
+
+    public StorageSection(String type, String dataDir) {
+      this(type, dataDir, null);
     }
 
     static StorageSection defaults() {
-      return new StorageSection(null, null);
+      return new StorageSection(null, null, null);
     }
 
     public Path blobDir() {
-      return Path.of(dataDir).resolve("blobs");
+      return sharedBlobDir.isEmpty() ? Path.of(dataDir).resolve("blobs") : Path.of(sharedBlobDir);
     }
 
     public Path indexDir() {
@@ -206,6 +242,40 @@ public record NodeConfig(
 
     static ClusterSection defaults() {
       return new ClusterSection(null, null, null);
+    }
+  }
+
+  /**
+   * The change log. Events are always written to the local outbox; with {@code kafkaBootstrap} set
+   * they are also relayed to the region topic and other nodes' events are applied from it.
+   */
+  public record EventsSection(
+      String kafkaBootstrap,
+      String topic,
+      Boolean createTopic,
+      Integer partitions,
+      Short replicationFactor,
+      Integer minInsyncReplicas,
+      Long outboxRetentionHours,
+      Long relayDelayMillis) {
+    public EventsSection {
+      kafkaBootstrap = kafkaBootstrap == null ? "" : kafkaBootstrap;
+      topic = topic == null ? "" : topic;
+      createTopic = createTopic == null ? Boolean.TRUE : createTopic;
+      partitions = partitions == null ? 6 : partitions;
+      replicationFactor = replicationFactor == null ? (short) 3 : replicationFactor;
+      minInsyncReplicas = minInsyncReplicas == null ? 2 : minInsyncReplicas;
+      outboxRetentionHours = outboxRetentionHours == null ? 24L * 7 : outboxRetentionHours;
+      relayDelayMillis = relayDelayMillis == null ? 0L : relayDelayMillis;
+    }
+
+    static EventsSection defaults() {
+      return new EventsSection(null, null, null, null, null, null, null, null);
+    }
+
+    /** The region topic: {@code topic} if set, else {@code berth.<region>.changes}. */
+    public String topicFor(String region) {
+      return topic.isEmpty() ? "berth." + region + ".changes" : topic;
     }
   }
 }

@@ -52,7 +52,7 @@ class GoBadInputIT {
 
   @AfterEach
   void noPartialFiles() throws IOException {
-    assertThat(listFiles(data.resolve("blobs/tmp"))).as("blob temp files").isEmpty();
+    assertThat(listFiles(data.resolve("blobs/tmp/test-node"))).as("blob temp files").isEmpty();
     assertThat(listFiles(data.resolve("work"))).as("publish work files").isEmpty();
   }
 

@@ -79,14 +79,14 @@ class GoCrashSafetyIT {
                     // expected: the node dies mid-response
                   }
                 });
-        awaitFiles(data.resolve("blobs/tmp"));
+        awaitFiles(data.resolve("blobs/tmp/crash-node"));
         node.kill9();
         upload.close();
         pull.handle((v, e) -> null).get();
       } finally {
         node.close();
       }
-      assertThat(listFiles(data.resolve("blobs/tmp")))
+      assertThat(listFiles(data.resolve("blobs/tmp/crash-node")))
           .as("temp blob left by the kill")
           .isNotEmpty();
       assertThat(listFiles(data.resolve("work"))).as("publish file left by the kill").isNotEmpty();
@@ -95,7 +95,7 @@ class GoCrashSafetyIT {
       upstream.throttle(0);
       NodeProcess again = NodeProcess.start(data, env, log);
       try {
-        assertThat(listFiles(data.resolve("blobs/tmp")))
+        assertThat(listFiles(data.resolve("blobs/tmp/crash-node")))
             .as("temp blobs cleaned at start")
             .isEmpty();
         assertThat(listFiles(data.resolve("work"))).as("publish files cleaned at start").isEmpty();
@@ -121,7 +121,7 @@ class GoCrashSafetyIT {
   }
 
   private static void assertIndexConsistent(Path data) {
-    FileBlobStore blobs = new FileBlobStore(data.resolve("blobs"));
+    FileBlobStore blobs = new FileBlobStore(data.resolve("blobs"), "checker");
     List<String> dangling = new ArrayList<>();
     try (RocksIndexStore store = new RocksIndexStore(data.resolve("index"))) {
       new RocksModuleIndex(store, new RocksChangeLog(store, "n1", "r1", 60_000))

@@ -58,6 +58,11 @@ public final class JavaProcess implements AutoCloseable {
     return cp;
   }
 
+  /** Waits for the process to exit; returns its exit code, or -1 on timeout. */
+  public int waitFor(long seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+  }
+
   public long pid() {
     return process.pid();
   }

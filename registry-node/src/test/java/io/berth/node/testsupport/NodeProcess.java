@@ -25,6 +25,7 @@ public final class NodeProcess implements AutoCloseable {
     Map<String, String> all = new HashMap<>();
     all.put("BERTH_HTTP_HOST", "127.0.0.1");
     all.put("BERTH_HTTP_ACCESS_LOG", "false");
+    all.put("BERTH_NODE_ID", "crash-node");
     all.putAll(env);
     JavaProcess p =
         JavaProcess.start(

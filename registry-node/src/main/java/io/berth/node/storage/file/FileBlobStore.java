@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default {@link BlobStore}: one file per blob under {@code
- * <root>/blobs/<algorithm>/<first two hex>/<hex>}. A put streams into {@code <root>/tmp}, is
- * fsynced, verified and then renamed atomically into place, and the directory is fsynced, so a
+ * <root>/blobs/<algorithm>/<first two hex>/<hex>}. A put streams into {@code <root>/tmp/<writer>},
+ * is fsynced, verified and then renamed atomically into place, and the directory is fsynced, so a
  * crash leaves either the whole blob or only a temporary file that {@link #cleanupIncomplete}
  * removes.
  */
@@ -46,8 +46,16 @@ public final class FileBlobStore implements BlobStore {
   private final Path tmp;
 
   public FileBlobStore(Path root) {
+    this(root, "local");
+  }
+
+  /**
+   * A store under {@code root}. Temporary files go to {@code <root>/tmp/<writerId>}, so nodes
+   * sharing one directory clean up only their own leftovers.
+   */
+  public FileBlobStore(Path root, String writerId) {
     this.blobs = root.resolve("blobs");
-    this.tmp = root.resolve("tmp");
+    this.tmp = root.resolve("tmp").resolve(writerId);
     try {
       Files.createDirectories(blobs);
       Files.createDirectories(tmp);

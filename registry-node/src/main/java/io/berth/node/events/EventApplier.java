@@ -1,0 +1,126 @@
+package io.berth.node.events;
+
+import io.berth.node.index.ChangeLog;
+import io.berth.proto.events.v1.ChangeEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies other nodes' events from the region log to this node's index, then commits the log
+ * position (so a crash re-delivers, and the idempotent apply absorbs it). The node is ready only
+ * once the applier has caught up with what the log held at start.
+ */
+public final class EventApplier implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EventApplier.class);
+
+  /** Lifecycle states. */
+  public enum State {
+    NEW,
+    RUNNING,
+    CLOSED
+  }
+
+  private final ChangeLog changes;
+  private final ChangeSubscriber subscriber;
+  private final Map<ChangeLog.ApplyResult, Counter> counters =
+      new EnumMap<>(ChangeLog.ApplyResult.class);
+  private final Runnable onApplied;
+  private volatile State state = State.NEW;
+  private volatile boolean caughtUp;
+  private Thread thread;
+
+  public EventApplier(
+      ChangeLog changes, ChangeSubscriber subscriber, MeterRegistry metrics, Runnable onApplied) {
+    this.changes = changes;
+    this.subscriber = subscriber;
+    this.onApplied = onApplied;
+    for (ChangeLog.ApplyResult r : ChangeLog.ApplyResult.values()) {
+      counters.put(
+          r,
+          Counter.builder("berth_events_applied")
+              .tag("result", r.name().toLowerCase())
+              .register(metrics));
+    }
+    metrics.gauge("berth_events_conflicts", changes, ChangeLog::conflicts);
+  }
+
+  public synchronized EventApplier start() {
+    if (state != State.NEW) {
+      throw new IllegalStateException("applier is " + state);
+    }
+    state = State.RUNNING;
+    thread = new Thread(this::run, "berth-event-applier");
+    thread.setDaemon(true);
+    thread.start();
+    return this;
+  }
+
+  /** Whether everything the log held at start has been applied. */
+  public boolean caughtUp() {
+    return caughtUp;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  private void run() {
+    long backoff = 100;
+    while (state == State.RUNNING) {
+      try {
+        List<ChangeEvent> events = subscriber.poll(Duration.ofMillis(100));
+        boolean any = false;
+        for (ChangeEvent e : events) {
+          ChangeLog.ApplyResult r = changes.apply(e);
+          counters.get(r).increment();
+          any |= r == ChangeLog.ApplyResult.APPLIED;
+        }
+        if (!events.isEmpty()) {
+          subscriber.commit();
+        }
+        if (any) {
+          onApplied.run();
+        }
+        if (!caughtUp && subscriber.caughtUp()) {
+          caughtUp = true;
+          log.info("event applier caught up with the region log");
+        }
+        backoff = 100;
+      } catch (RuntimeException e) {
+        if (state != State.RUNNING) {
+          return;
+        }
+        log.warn("event applier: {} (retrying in {} ms)", e.toString(), backoff);
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    if (thread != null) {
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    subscriber.close();
+  }
+}

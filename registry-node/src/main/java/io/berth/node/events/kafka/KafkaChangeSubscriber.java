@@ -1,0 +1,135 @@
+package io.berth.node.events.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.berth.node.events.ChangeSubscriber;
+import io.berth.proto.events.v1.ChangeEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ChangeSubscriber} on Kafka. Each node is its own consumer group and reads every partition
+ * of the region topic (manual assignment: no rebalance pauses). Offsets are committed only by
+ * {@link #commit}, after the applier has durably applied what was polled. Connects lazily, so a
+ * node starts while Kafka is down.
+ */
+public final class KafkaChangeSubscriber implements ChangeSubscriber {
+  private static final Logger log = LoggerFactory.getLogger(KafkaChangeSubscriber.class);
+
+  private final Properties props = new Properties();
+  private final String topic;
+  private final Runnable ensureTopic;
+  private KafkaConsumer<String, byte[]> consumer;
+  private Map<TopicPartition, Long> endAtStart;
+  private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
+  private boolean caughtUp;
+
+  public KafkaChangeSubscriber(
+      String bootstrap, String topic, String groupId, Runnable ensureTopic) {
+    this.topic = topic;
+    this.ensureTopic = ensureTopic;
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+  }
+
+  private void connect() {
+    ensureTopic.run();
+    KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props);
+    try {
+      List<PartitionInfo> parts = c.partitionsFor(topic, Duration.ofSeconds(10));
+      if (parts == null || parts.isEmpty()) {
+        throw new IllegalStateException("topic " + topic + " has no partitions yet");
+      }
+      List<TopicPartition> tps = new ArrayList<>();
+      for (PartitionInfo p : parts) {
+        tps.add(new TopicPartition(topic, p.partition()));
+      }
+      c.assign(tps);
+      Map<TopicPartition, OffsetAndMetadata> committed = c.committed(new java.util.HashSet<>(tps));
+      for (TopicPartition tp : tps) {
+        OffsetAndMetadata om = committed.get(tp);
+        if (om != null) {
+          c.seek(tp, om.offset());
+        } else {
+          c.seekToBeginning(List.of(tp));
+        }
+      }
+      endAtStart = c.endOffsets(tps);
+      consumer = c;
+    } catch (RuntimeException e) {
+      c.close(Duration.ZERO);
+      throw e;
+    }
+  }
+
+  @Override
+  public List<ChangeEvent> poll(Duration timeout) {
+    if (consumer == null) {
+      connect();
+    }
+    List<ChangeEvent> out = new ArrayList<>();
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
+      pending.put(
+          new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+      try {
+        out.add(ChangeEvent.parseFrom(r.value()));
+      } catch (InvalidProtocolBufferException e) {
+        log.error("skipping undecodable event at {}-{}@{}", r.topic(), r.partition(), r.offset());
+      }
+    }
+    if (!caughtUp) {
+      boolean all = true;
+      for (Map.Entry<TopicPartition, Long> e : endAtStart.entrySet()) {
+        if (consumer.position(e.getKey()) < e.getValue()) {
+          all = false;
+          break;
+        }
+      }
+      caughtUp = all;
+    }
+    return out;
+  }
+
+  @Override
+  public void commit() {
+    if (consumer != null && !pending.isEmpty()) {
+      consumer.commitSync(new HashMap<>(pending));
+      pending.clear();
+    }
+  }
+
+  @Override
+  public boolean caughtUp() {
+    return caughtUp;
+  }
+
+  @Override
+  public void close() {
+    if (consumer != null) {
+      consumer.close(Duration.ofSeconds(2));
+      consumer = null;
+    }
+  }
+}

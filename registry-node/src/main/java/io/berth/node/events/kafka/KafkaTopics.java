@@ -1,0 +1,68 @@
+package io.berth.node.events.kafka;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the region topic with the recommended settings when it does not exist: the configured
+ * partitions and replication factor, {@code min.insync.replicas}, unclean leader election off, and
+ * infinite retention (a new node rebuilds its index by replaying the topic).
+ */
+public final class KafkaTopics {
+  private static final Logger log = LoggerFactory.getLogger(KafkaTopics.class);
+
+  private KafkaTopics() {}
+
+  /** The topic settings applied at creation. */
+  public static Map<String, String> settings(int minInsyncReplicas) {
+    return Map.of(
+        "min.insync.replicas", Integer.toString(minInsyncReplicas),
+        "unclean.leader.election.enable", "false",
+        "cleanup.policy", "delete",
+        "retention.ms", "-1",
+        "retention.bytes", "-1");
+  }
+
+  /**
+   * Ensures the topic exists.
+   *
+   * @throws IllegalStateException if Kafka cannot be reached or refuses
+   */
+  public static void ensure(
+      String bootstrap, String topic, int partitions, short replication, int minIsr) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    try (Admin admin = Admin.create(p)) {
+      Set<String> names = admin.listTopics().names().get(10, TimeUnit.SECONDS);
+      if (names.contains(topic)) {
+        return;
+      }
+      NewTopic t = new NewTopic(topic, partitions, replication).configs(settings(minIsr));
+      admin.createTopics(List.of(t)).all().get(10, TimeUnit.SECONDS);
+      log.info("created topic {} ({} partitions, replication {})", topic, partitions, replication);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TopicExistsException) {
+        return;
+      }
+      throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Kafka at " + bootstrap + " did not answer", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}
