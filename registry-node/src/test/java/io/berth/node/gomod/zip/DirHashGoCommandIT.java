@@ -124,6 +124,63 @@ class DirHashGoCommandIT {
             DirHash.hashGoMod("module example.com/legacy\n".getBytes(StandardCharsets.UTF_8)));
   }
 
+  @Test
+  void zipWrittenByGosArchiveZipValidatesAndHashesLikeGo() throws Exception {
+    // Go's zip writer uses data descriptors; a proxy-fetched zip looks like this.
+    ModulePath path = ModulePath.of("example.com/gowritten");
+    String version = "v1.1.0";
+    String prefix = path.value() + "@" + version + "/";
+    Path program = tmp.resolve("zipwriter/main.go");
+    write(
+        tmp,
+        "zipwriter/main.go",
+        String.join(
+            "\n",
+            "package main",
+            "",
+            "import (\"archive/zip\"; \"os\")",
+            "",
+            "func main() {",
+            "\tf, err := os.Create(os.Args[1])",
+            "\tif err != nil { panic(err) }",
+            "\tz := zip.NewWriter(f)",
+            "\tfor i := 2; i+1 < len(os.Args); i += 2 {",
+            "\t\tw, err := z.Create(os.Args[i])",
+            "\t\tif err != nil { panic(err) }",
+            "\t\tif _, err := w.Write([]byte(os.Args[i+1])); err != nil { panic(err) }",
+            "\t}",
+            "\tif err := z.Close(); err != nil { panic(err) }",
+            "\tif err := f.Close(); err != nil { panic(err) }",
+            "}",
+            ""));
+    Path v = Files.createDirectories(proxy.resolve(path.escaped()).resolve("@v"));
+    Path zip = v.resolve(version + ".zip");
+    String goMod = "module example.com/gowritten\n";
+    run(
+        List.of(
+            goBinary,
+            "run",
+            program.toString(),
+            zip.toString(),
+            prefix + "go.mod",
+            goMod,
+            prefix + "x.go",
+            "package gowritten\n" + "// padding\n".repeat(500),
+            prefix + "sub/y.go",
+            "package sub\n"),
+        tmp.resolve("zipwriter"));
+
+    ZipCheck check =
+        new ModuleZipValidator().check(zip, path, version, ModuleZipRules.MAX_ZIP_FILE);
+    Files.writeString(v.resolve(version + ".mod"), goMod);
+    Files.writeString(v.resolve(version + ".info"), "{\"Version\":\"" + version + "\"}\n");
+    Files.writeString(v.resolve("list"), version + "\n");
+    JsonNode result = goModDownload(path.value() + "@" + version);
+
+    assertThat(result.path("Sum").asText()).isEqualTo(check.h1()).isEqualTo(DirHash.hashZip(zip));
+    assertThat(result.path("GoModSum").asText()).isEqualTo(check.goModH1());
+  }
+
   private record Published(Path zip, ZipCheck check) {}
 
   /** Builds the zip and lays out {@code <escaped path>/@v/{list,<v>.info,<v>.mod,<v>.zip}}. */
@@ -146,10 +203,16 @@ class DirHashGoCommandIT {
   }
 
   private static JsonNode goModDownload(String target) throws Exception {
-    Path home = Files.createDirectories(tmp.resolve("home"));
     Path work = Files.createDirectories(tmp.resolve("work"));
-    ProcessBuilder pb = new ProcessBuilder(goBinary, "mod", "download", "-json", target);
-    pb.directory(work.toFile());
+    String out = run(List.of(goBinary, "mod", "download", "-json", target), work);
+    return JSON.readTree(out);
+  }
+
+  /** Runs a go command in a clean environment and returns its stdout; fails on non-zero exit. */
+  private static String run(List<String> command, Path workDir) throws Exception {
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.directory(workDir.toFile());
     Map<String, String> env = pb.environment();
     for (String k :
         List.of(
@@ -172,13 +235,13 @@ class DirHashGoCommandIT {
     byte[] stdout = proc.getInputStream().readAllBytes();
     if (!proc.waitFor(120, TimeUnit.SECONDS)) {
       proc.destroyForcibly();
-      fail("go mod download timed out");
+      fail(command + " timed out");
     }
     String out = new String(stdout, StandardCharsets.UTF_8);
     assertThat(proc.exitValue())
-        .as("go mod download %s failed:\n%s\n%s", target, out, Files.readString(stderr))
+        .as("%s failed:\n%s\n%s", command, out, Files.readString(stderr))
         .isZero();
-    return JSON.readTree(out);
+    return out;
   }
 
   private static void write(Path dir, String rel, String content) throws IOException {
