@@ -177,9 +177,8 @@ public final class ModulePath implements Comparable<ModulePath> {
    * element may start with a dot, and the character set is the file-name set restricted to ASCII.
    */
   static void checkGeneral(String path, String quoted, boolean fileName) {
-    if (path.contains("..")) {
-      throw new InvalidCoordinateException("malformed " + kind(fileName) + quoted + ": double dot");
-    }
+    // No blanket ".." check: like golang.org/x/mod/module, "a..b" is a valid element, while an
+    // element made only of dots ("..") is rejected by checkElement.
     if (path.contains("//")) {
       throw new InvalidCoordinateException(
           "malformed " + kind(fileName) + quoted + ": double slash");
@@ -226,6 +225,15 @@ public final class ModulePath implements Comparable<ModulePath> {
             prefix + quote(shortName) + " disallowed as path element component on Windows");
       }
     }
+    if (!fileName) {
+      // Windows short names such as "PROGRA~1": a tilde followed only by digits at the end.
+      int tilde = shortName.lastIndexOf('~');
+      if (tilde >= 0
+          && tilde < shortName.length() - 1
+          && shortName.substring(tilde + 1).chars().allMatch(c -> c >= '0' && c <= '9')) {
+        throw new InvalidCoordinateException(prefix + "trailing tilde and digits in path element");
+      }
+    }
   }
 
   static boolean pathOk(char c) {
@@ -252,7 +260,7 @@ public final class ModulePath implements Comparable<ModulePath> {
       if (path.endsWith("-unstable")) {
         i -= "-unstable".length();
       }
-      while (i > 0 && Character.isDigit(path.charAt(i - 1))) {
+      while (i > 0 && path.charAt(i - 1) >= '0' && path.charAt(i - 1) <= '9') {
         i--;
       }
       if (i <= 1 || path.charAt(i - 1) != 'v' || path.charAt(i - 2) != '.') {

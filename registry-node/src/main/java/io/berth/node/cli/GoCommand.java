@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "go",
     mixinStandardHelpOptions = true,
     description = "Go module commands.",
-    subcommands = {})
+    subcommands = {GoPublishCommand.class})
 public final class GoCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -70,6 +70,7 @@ public final class GoModuleService {
   private final Path workDir;
   private final Clock clock;
   private final SingleFlight<String, Object> flights = new SingleFlight<>();
+  private final ModuleZipValidator zipValidator = new ModuleZipValidator();
   private final Counter hits;
   private final Counter misses;
   private final Counter stale;
@@ -353,7 +354,14 @@ public final class GoModuleService {
       exp = exp.withSize(resp.contentLength());
     }
     StoredBlob zip = blobs.put(in, exp);
-    ZipCheck check = inspect(zip.digest(), mv);
+    ZipCheck check;
+    try {
+      check = inspect(zip.digest(), mv);
+    } catch (io.berth.node.gomod.zip.ModuleZipException e) {
+      throw new GoModuleException(
+          GoModuleException.Kind.UPSTREAM_FAILED,
+          "upstream " + resp.upstream() + " served an invalid module zip: " + e.getMessage());
+    }
     if (verifier != ChecksumVerifier.NONE) {
       try {
         verifier.verify(mv.path(), mv.version(), check.h1(), check.goModH1());
@@ -380,14 +388,14 @@ public final class GoModuleService {
         blobs.open(digest).orElseThrow(() -> new IOException("stored zip vanished"));
     Optional<Path> local = reader.localFile();
     if (local.isPresent()) {
-      return ModuleZipValidator.check(local.get(), mv.path(), mv.version(), maxZipBytes);
+      return zipValidator.check(local.get(), mv.path(), mv.version(), maxZipBytes);
     }
     Path tmp = Files.createTempFile(workDir, "inspect", ".zip");
     try {
       try (InputStream in = reader.openStream()) {
         Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
       }
-      return ModuleZipValidator.check(tmp, mv.path(), mv.version(), maxZipBytes);
+      return zipValidator.check(tmp, mv.path(), mv.version(), maxZipBytes);
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -430,7 +438,7 @@ public final class GoModuleService {
       }
       ZipCheck check;
       try {
-        check = ModuleZipValidator.check(tmp, path, version, maxZipBytes);
+        check = zipValidator.check(tmp, path, version, maxZipBytes);
       } catch (io.berth.node.gomod.zip.ModuleZipException e) {
         throw new GoModuleException(
             GoModuleException.Kind.BAD_REQUEST, "invalid module zip: " + e.getMessage());

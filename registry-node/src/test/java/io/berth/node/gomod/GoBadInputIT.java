@@ -39,7 +39,7 @@ class GoBadInputIT {
     node =
         new NodeAssembly(
                 TestNodes.config(data, 2)
-                    .withGo(TestNodes.go("off", List.of("corp.example.com"), 60, 64 * 1024)))
+                    .withGo(TestNodes.go("off", List.of("corp.example.com"), 60, 2 * 1024 * 1024)))
             .start();
   }
 
@@ -119,7 +119,7 @@ class GoBadInputIT {
   void oversizedUploadIs413() throws Exception {
     StringBuilder big = new StringBuilder();
     java.util.Random rnd = new java.util.Random(1);
-    for (int i = 0; i < 40_000; i++) {
+    for (int i = 0; i < 250_000; i++) {
       big.append(Long.toHexString(rnd.nextLong()));
     }
     Path zip =
@@ -132,7 +132,7 @@ class GoBadInputIT {
                 "module corp.example.com/big\n",
                 "big.go",
                 "package big\n// " + big + "\n"));
-    assertThat(Files.size(zip)).isGreaterThan(64 * 1024);
+    assertThat(Files.size(zip)).isGreaterThan(2 * 1024 * 1024);
     var r =
         Http.putFile(
             TestNodes.url(node) + "/_berth/api/go/publish/corp.example.com/big/@v/v1.0.0.zip", zip);
@@ -140,6 +140,65 @@ class GoBadInputIT {
     assertThat(r.body()).contains("limit");
     assertThat(node.moduleIndex().versions(io.berth.common.ModulePath.of("corp.example.com/big")))
         .isEmpty();
+  }
+
+  @Test
+  void zipBombIsRejectedWithoutExtracting() throws Exception {
+    Path bomb = tmp.resolve("bomb.zip");
+    try (var z = new java.util.zip.ZipOutputStream(Files.newOutputStream(bomb))) {
+      z.setLevel(9);
+      byte[] zeros = new byte[1 << 20];
+      for (String name : List.of("a.txt", "b.txt")) {
+        z.putNextEntry(new java.util.zip.ZipEntry("corp.example.com/bomb@v1.0.0/" + name));
+        for (int i = 0; i < 300; i++) {
+          z.write(zeros);
+        }
+        z.closeEntry();
+      }
+    }
+    assertThat(Files.size(bomb)).as("small on the wire").isLessThan(2 * 1024 * 1024);
+    var r =
+        Http.putFile(
+            TestNodes.url(node) + "/_berth/api/go/publish/corp.example.com/bomb/@v/v1.0.0.zip",
+            bomb);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(r.body()).containsIgnoringCase("size");
+    assertThat(node.moduleIndex().versions(io.berth.common.ModulePath.of("corp.example.com/bomb")))
+        .isEmpty();
+  }
+
+  @Test
+  void lyingSizesAreRejected() throws Exception {
+    io.berth.node.gomod.zip.RawZip raw = new io.berth.node.gomod.zip.RawZip();
+    raw.add("corp.example.com/liar@v1.0.0/go.mod", "module corp.example.com/liar\n");
+    raw.add("corp.example.com/liar@v1.0.0/x.go", "package liar // more bytes than declared\n")
+            .centralSize =
+        4L;
+    Path zip = tmp.resolve("liar.zip");
+    Files.write(zip, raw.bytes());
+    var r =
+        Http.putFile(
+            TestNodes.url(node) + "/_berth/api/go/publish/corp.example.com/liar/@v/v1.0.0.zip",
+            zip);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(r.body()).contains("invalid module zip");
+  }
+
+  @Test
+  void zipSlipNamesAreRejectedAndNothingIsWrittenOutside() throws Exception {
+    io.berth.node.gomod.zip.RawZip raw = new io.berth.node.gomod.zip.RawZip();
+    raw.add("corp.example.com/slip@v1.0.0/go.mod", "module corp.example.com/slip\n");
+    raw.add("corp.example.com/slip@v1.0.0/../../../../evil.sh", "#!/bin/sh\n");
+    Path zip = tmp.resolve("slip.zip");
+    Files.write(zip, raw.bytes());
+    var r =
+        Http.putFile(
+            TestNodes.url(node) + "/_berth/api/go/publish/corp.example.com/slip/@v/v1.0.0.zip",
+            zip);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    try (Stream<Path> all = Files.walk(tmp)) {
+      assertThat(all.filter(p -> p.getFileName().toString().equals("evil.sh")).toList()).isEmpty();
+    }
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.ModulePath;
 import io.berth.node.bootstrap.NodeAssembly;
+import io.berth.node.cli.BerthCommand;
 import io.berth.node.testsupport.GoModules;
 import io.berth.node.testsupport.GoTool;
 import io.berth.node.testsupport.Http;
@@ -51,34 +52,46 @@ class GoProxyPublishIT {
 
   @Test
   void publishedModulesDownloadAndBuildWithTheRealGoCommand() throws Exception {
-    Path greeter =
-        GoModules.zip(
-            tmp.resolve("zips"),
-            GREETER,
-            "v1.2.0",
-            Map.of(
-                "go.mod",
-                "module " + GREETER + "\n\ngo 1.19\n",
-                "greeter.go",
-                "package greeter\n\nfunc Hello(n string) string { return \"hello, \" + n }\n"));
-    Path lib =
-        GoModules.zip(
-            tmp.resolve("zips"),
-            LIB,
-            "v0.1.0",
-            Map.of(
-                "go.mod",
-                "module " + LIB + "\n\ngo 1.19\n\nrequire " + GREETER + " v1.2.0\n",
-                "lib.go",
-                "package lib\n\nimport greeter \""
-                    + GREETER
-                    + "\"\n\n"
-                    + "func Greet() string { return greeter.Hello(\"berth\") }\n"));
-    String base = TestNodes.url(node) + "/_berth/api/go/publish/";
-    var r1 = Http.putFile(base + ModulePath.escape(GREETER) + "/@v/v1.2.0.zip", greeter);
-    var r2 = Http.putFile(base + LIB + "/@v/v0.1.0.zip", lib);
-    assertThat(r1.statusCode()).as(r1.body()).isEqualTo(201);
-    assertThat(r2.statusCode()).as(r2.body()).isEqualTo(201);
+    Path greeterDir = tmp.resolve("src/greeter");
+    Files.createDirectories(greeterDir.resolve(".git"));
+    Files.writeString(greeterDir.resolve("go.mod"), "module " + GREETER + "\n\ngo 1.19\n");
+    Files.writeString(
+        greeterDir.resolve("greeter.go"),
+        "package greeter\n\nfunc Hello(n string) string { return \"hello, \" + n }\n");
+    Files.writeString(greeterDir.resolve(".git/config"), "excluded from the module zip\n");
+    Path libDir = tmp.resolve("src/lib");
+    Files.createDirectories(libDir);
+    Files.writeString(
+        libDir.resolve("go.mod"),
+        "module " + LIB + "\n\ngo 1.19\n\nrequire " + GREETER + " v1.2.0\n");
+    Files.writeString(
+        libDir.resolve("lib.go"),
+        "package lib\n\nimport greeter \""
+            + GREETER
+            + "\"\n\n"
+            + "func Greet() string { return greeter.Hello(\"berth\") }\n");
+    String registry = TestNodes.url(node);
+    assertThat(
+            BerthCommand.commandLine()
+                .execute(
+                    "go",
+                    "publish",
+                    greeterDir.toString(),
+                    GREETER + "@v1.2.0",
+                    "--registry",
+                    registry))
+        .isZero();
+    assertThat(
+            BerthCommand.commandLine()
+                .execute(
+                    "go", "publish", libDir.toString(), LIB + "@v0.1.0", "--registry", registry))
+        .isZero();
+    String base = registry + "/_berth/api/go/publish/";
+    Path greeter = tmp.resolve("greeter.zip");
+    try (var out = Files.newOutputStream(greeter)) {
+      new io.berth.node.gomod.zip.ModuleZipBuilder()
+          .createFromDir(greeterDir, ModulePath.of(GREETER), "v1.2.0", out);
+    }
 
     GoTool go =
         new GoTool(tmp.resolve("gohome")).env("GOPROXY", TestNodes.url(node)).env("GOSUMDB", "off");
