@@ -84,6 +84,9 @@ public final class RocksChangeLog implements ChangeLog {
     return clock;
   }
 
+  /** One event to record: its artifact key and a filler for its change. */
+  public record Draft(String key, Consumer<ChangeEvent.Builder> change) {}
+
   /**
    * Writes {@code mutation} together with a new event describing it, in one synced batch.
    *
@@ -92,28 +95,45 @@ public final class RocksChangeLog implements ChangeLog {
    */
   public ChangeEvent record(
       String key, Consumer<ChangeEvent.Builder> change, RocksIndexStore.Mutation mutation) {
+    return recordAll(List.of(new Draft(key, change)), mutation).get(0);
+  }
+
+  /**
+   * Writes {@code mutation} together with one event per draft (consecutive sequence numbers and
+   * increasing clock readings), in one synced batch.
+   */
+  public List<ChangeEvent> recordAll(List<Draft> drafts, RocksIndexStore.Mutation mutation) {
     synchronized (commitLock) {
-      Hlc h = clock.now();
-      long next = seq + 1;
-      ChangeEvent.Builder b =
-          ChangeEvent.newBuilder()
-              .setSchema(SCHEMA)
-              .setOriginRegion(region)
-              .setOriginNode(nodeId)
-              .setSeq(next)
-              .setHlc(proto(h))
-              .setKey(key);
-      change.accept(b);
-      ChangeEvent event = b.build();
+      List<ChangeEvent> events = new ArrayList<>(drafts.size());
+      long next = seq;
+      Hlc h = clock.last();
+      for (Draft d : drafts) {
+        h = clock.now();
+        next++;
+        ChangeEvent.Builder b =
+            ChangeEvent.newBuilder()
+                .setSchema(SCHEMA)
+                .setOriginRegion(region)
+                .setOriginNode(nodeId)
+                .setSeq(next)
+                .setHlc(proto(h))
+                .setKey(d.key());
+        d.change().accept(b);
+        events.add(b.build());
+      }
+      Hlc last = h;
+      long lastSeq = next;
       store.write(
           batch -> {
             mutation.apply(batch);
-            batch.put(store.cf(KeyLayout.CF_OUTBOX), KeyLayout.seq(next), event.toByteArray());
-            batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_SEQ, KeyLayout.seq(next));
-            batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_HLC, proto(h).toByteArray());
+            for (ChangeEvent e : events) {
+              batch.put(store.cf(KeyLayout.CF_OUTBOX), KeyLayout.seq(e.getSeq()), e.toByteArray());
+            }
+            batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_SEQ, KeyLayout.seq(lastSeq));
+            batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_HLC, proto(last).toByteArray());
           });
-      seq = next;
-      return event;
+      seq = lastSeq;
+      return events;
     }
   }
 
