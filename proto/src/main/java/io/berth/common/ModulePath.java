@@ -296,7 +296,11 @@ public final class ModulePath implements Comparable<ModulePath> {
     return fileName ? "version " : "module path ";
   }
 
-  static String quote(String s) {
+  /**
+   * Quotes a client-supplied value for an error message: double quotes, control and non-ASCII
+   * characters escaped, cut after 200 characters.
+   */
+  public static String quote(String s) {
     StringBuilder b = new StringBuilder("\"");
     int n = Math.min(s.length(), 200);
     for (int i = 0; i < n; i++) {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,27 +17,19 @@ import org.slf4j.LoggerFactory;
  * position (so a crash re-delivers, and the idempotent apply absorbs it). The node is ready only
  * once the applier has caught up with what the log held at start.
  */
-public final class EventApplier implements AutoCloseable {
+public final class EventApplier extends BackgroundLoop {
   private static final Logger log = LoggerFactory.getLogger(EventApplier.class);
-
-  /** Lifecycle states. */
-  public enum State {
-    NEW,
-    RUNNING,
-    CLOSED
-  }
 
   private final ChangeLog changes;
   private final ChangeSubscriber subscriber;
   private final Map<ChangeLog.ApplyResult, Counter> counters =
       new EnumMap<>(ChangeLog.ApplyResult.class);
   private final Runnable onApplied;
-  private volatile State state = State.NEW;
   private volatile boolean caughtUp;
-  private Thread thread;
 
   public EventApplier(
       ChangeLog changes, ChangeSubscriber subscriber, MeterRegistry metrics, Runnable onApplied) {
+    super("berth-event-applier");
     this.changes = changes;
     this.subscriber = subscriber;
     this.onApplied = onApplied;
@@ -44,20 +37,14 @@ public final class EventApplier implements AutoCloseable {
       counters.put(
           r,
           Counter.builder("berth_events_applied")
-              .tag("result", r.name().toLowerCase())
+              .tag("result", r.name().toLowerCase(Locale.ROOT))
               .register(metrics));
     }
     metrics.gauge("berth_events_conflicts", changes, ChangeLog::conflicts);
   }
 
-  public synchronized EventApplier start() {
-    if (state != State.NEW) {
-      throw new IllegalStateException("applier is " + state);
-    }
-    state = State.RUNNING;
-    thread = new Thread(this::run, "berth-event-applier");
-    thread.setDaemon(true);
-    thread.start();
+  public EventApplier start() {
+    startLoop();
     return this;
   }
 
@@ -66,61 +53,34 @@ public final class EventApplier implements AutoCloseable {
     return caughtUp;
   }
 
-  public State state() {
-    return state;
-  }
-
-  private void run() {
-    long backoff = 100;
-    while (state == State.RUNNING) {
-      try {
-        List<ChangeEvent> events = subscriber.poll(Duration.ofMillis(100));
-        boolean any = false;
-        for (ChangeEvent e : events) {
-          ChangeLog.ApplyResult r = changes.apply(e);
-          counters.get(r).increment();
-          any |= r == ChangeLog.ApplyResult.APPLIED;
-        }
-        if (!events.isEmpty()) {
-          subscriber.commit();
-        }
-        if (any) {
-          onApplied.run();
-        }
-        if (!caughtUp && subscriber.caughtUp()) {
-          caughtUp = true;
-          log.info("event applier caught up with the region log");
-        }
-        backoff = 100;
-      } catch (RuntimeException e) {
-        if (state != State.RUNNING) {
-          return;
-        }
-        log.warn("event applier: {} (retrying in {} ms)", e.toString(), backoff);
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        backoff = Math.min(backoff * 2, 5_000);
-      }
+  @Override
+  protected void runOnce() {
+    List<ChangeEvent> events = subscriber.poll(Duration.ofMillis(100));
+    boolean any = false;
+    for (ChangeEvent e : events) {
+      ChangeLog.ApplyResult r = changes.apply(e);
+      counters.get(r).increment();
+      any |= r == ChangeLog.ApplyResult.APPLIED;
+    }
+    if (!events.isEmpty()) {
+      subscriber.commit();
+    }
+    if (any) {
+      onApplied.run();
+    }
+    if (!caughtUp && subscriber.caughtUp()) {
+      caughtUp = true;
+      log.info("event applier caught up with the region log");
     }
   }
 
   @Override
-  public synchronized void close() {
-    if (state == State.CLOSED) {
-      return;
-    }
-    state = State.CLOSED;
-    if (thread != null) {
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  protected void release() {
     subscriber.close();
+  }
+
+  @Override
+  protected Logger log() {
+    return log;
   }
 }

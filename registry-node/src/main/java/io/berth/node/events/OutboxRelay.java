@@ -15,32 +15,23 @@ import org.slf4j.LoggerFactory;
  * (metric {@code berth_outbox_backlog}) and drains with bounded backoff once the log is back. A
  * crash between publish and record republishes a few events; consumers dedupe them.
  */
-public final class OutboxRelay implements AutoCloseable {
+public final class OutboxRelay extends BackgroundLoop {
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
   private static final int BATCH = 500;
-
-  /** Lifecycle states. */
-  public enum State {
-    NEW,
-    RUNNING,
-    CLOSED
-  }
 
   private final ChangeLog changes;
   private final ChangePublisher publisher;
   private final long delayMillis;
   private final Counter published;
   private final Counter failures;
-  private final Object signal = new Object();
-  private volatile State state = State.NEW;
-  private Thread thread;
 
   /**
    * @param delayMillis extra delay before publishing each batch (0 in production; tests use it to
-   *     reorder delivery between nodes)
+   *     hold events in the outbox)
    */
   public OutboxRelay(
       ChangeLog changes, ChangePublisher publisher, long delayMillis, MeterRegistry metrics) {
+    super("berth-outbox-relay");
     this.changes = changes;
     this.publisher = publisher;
     this.delayMillis = delayMillis;
@@ -50,84 +41,43 @@ public final class OutboxRelay implements AutoCloseable {
         .register(metrics);
   }
 
-  public synchronized OutboxRelay start() {
-    if (state != State.NEW) {
-      throw new IllegalStateException("relay is " + state);
-    }
-    state = State.RUNNING;
-    thread = new Thread(this::run, "berth-outbox-relay");
-    thread.setDaemon(true);
-    thread.start();
+  public OutboxRelay start() {
+    startLoop();
     return this;
   }
 
-  /** Wakes the relay after a local write (optional: it also polls). */
-  public void wake() {
-    synchronized (signal) {
-      signal.notifyAll();
+  @Override
+  protected void runOnce() throws Exception {
+    List<ChangeEvent> batch = changes.readAfter(changes.publishedSeq(), BATCH);
+    if (batch.isEmpty()) {
+      Thread.sleep(20);
+      return;
     }
-  }
-
-  public State state() {
-    return state;
-  }
-
-  private void run() {
-    long backoff = 100;
-    while (state == State.RUNNING) {
-      try {
-        List<ChangeEvent> batch = changes.readAfter(changes.publishedSeq(), BATCH);
-        if (batch.isEmpty()) {
-          synchronized (signal) {
-            signal.wait(20);
-          }
-          continue;
-        }
-        if (delayMillis > 0) {
-          Thread.sleep(delayMillis);
-        }
-        publisher.publish(batch);
-        changes.markPublished(batch.get(batch.size() - 1).getSeq());
-        published.increment(batch.size());
-        backoff = 100;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (ChangePublisher.PublishException | RuntimeException e) {
-        failures.increment();
-        if (state != State.RUNNING) {
-          return;
-        }
-        log.warn(
-            "outbox relay: publish failed ({} events behind), retrying in {} ms: {}",
-            changes.lastSeq() - changes.publishedSeq(),
-            backoff,
-            e.toString());
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        backoff = Math.min(backoff * 2, 5_000);
-      }
+    if (delayMillis > 0) {
+      Thread.sleep(delayMillis);
     }
+    publisher.publish(batch);
+    changes.markPublished(batch.get(batch.size() - 1).getSeq());
+    published.increment(batch.size());
   }
 
   @Override
-  public synchronized void close() {
-    if (state == State.CLOSED) {
-      return;
-    }
-    state = State.CLOSED;
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  protected void onFailure(Exception e) {
+    failures.increment();
+  }
+
+  @Override
+  protected String describeFailure() {
+    return " with " + (changes.lastSeq() - changes.publishedSeq()) + " events behind";
+  }
+
+  @Override
+  protected void release() {
     publisher.close();
+  }
+
+  @Override
+  protected Logger log() {
+    return log;
   }
 }

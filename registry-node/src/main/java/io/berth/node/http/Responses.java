@@ -16,20 +16,7 @@ public final class Responses {
 
   /** Quotes a client-supplied value for an error message, escaping control characters. */
   public static String quote(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    int n = Math.min(s.length(), 120);
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c >= 0x7f) {
-        b.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c & 0xff));
-      } else {
-        b.append(c);
-      }
-    }
-    if (s.length() > n) {
-      b.append("...");
-    }
-    return b.append('"').toString();
+    return io.berth.common.ModulePath.quote(s);
   }
 
   /**
