@@ -23,6 +23,7 @@ import io.berth.node.index.rocksdb.RocksIndexStore;
 import io.berth.node.index.rocksdb.RocksModuleIndex;
 import io.berth.node.index.rocksdb.RocksSumdbIndex;
 import io.berth.node.storage.BlobStore;
+import io.berth.node.storage.CachingBlobStore;
 import io.berth.node.storage.file.FileBlobStore;
 import io.berth.node.upstream.GoProxyUpstream;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -77,7 +78,7 @@ public final class NodeAssembly implements AutoCloseable {
   public NodeAssembly(NodeConfig config) {
     this.config = config;
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    this.blobStore = buildBlobStore(config);
+    this.blobStore = new CachingBlobStore(buildBlobStore(config), 64L << 20, 64L << 10);
     closeables.add(blobStore);
     this.indexStore = new RocksIndexStore(config.storage().indexDir());
     closeables.add(indexStore);

@@ -201,6 +201,18 @@ public final class Exchange {
   public void sendBlob(
       int status, BlobReader blob, long offset, long length, Map<String, String> headers)
       throws IOException {
+    Optional<byte[]> mem = blob.inMemory();
+    if (mem.isPresent()) {
+      byte[] all = mem.get();
+      byte[] part =
+          offset == 0 && length == all.length
+              ? all
+              : java.util.Arrays.copyOfRange(all, (int) offset, (int) (offset + length));
+      Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+      String ct = h.remove("Content-Type");
+      sendBytes(status, ct, part, h);
+      return;
+    }
     Optional<Path> file = blob.localFile();
     if (file.isPresent() && !isHead()) {
       FileChannel fc;

@@ -30,4 +30,9 @@ public interface BlobReader {
   default Optional<Path> localFile() {
     return Optional.empty();
   }
+
+  /** The whole content, when the reader already holds it in memory (small cached blobs). */
+  default Optional<byte[]> inMemory() {
+    return Optional.empty();
+  }
 }
