@@ -3,6 +3,7 @@ package io.berth.node.bootstrap;
 import io.berth.node.access.AccessPolicy;
 import io.berth.node.access.OpenAccessPolicy;
 import io.berth.node.access.PrivatePatterns;
+import io.berth.node.cluster.ZooKeeperSession;
 import io.berth.node.config.NodeConfig;
 import io.berth.node.events.EventApplier;
 import io.berth.node.events.EventsStatusHandler;
@@ -65,6 +66,7 @@ public final class NodeAssembly implements AutoCloseable {
   private HttpServer server;
   private OutboxRelay relay;
   private EventApplier applier;
+  private ZooKeeperSession zooKeeper;
   private final java.util.concurrent.ScheduledExecutorService housekeeping =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -115,6 +117,7 @@ public final class NodeAssembly implements AutoCloseable {
     router.exact("/healthz", "healthz", ops.health());
     router.exact("/readyz", "readyz", ops.ready());
     router.exact("/metrics", "metrics", ops.metrics());
+    wireCluster();
     wireGoModules();
     wireEvents();
     server =
@@ -128,6 +131,21 @@ public final class NodeAssembly implements AutoCloseable {
     server.start();
     state = State.RUNNING;
     return this;
+  }
+
+  private void wireCluster() {
+    NodeConfig.ClusterSection c = config.cluster();
+    if (c.zookeeper().isBlank()) {
+      return;
+    }
+    zooKeeper = new ZooKeeperSession(c.zookeeper(), c.sessionTimeoutMs()).start();
+    closeables.add(zooKeeper);
+    log.info("zookeeper at {}", c.zookeeper());
+  }
+
+  /** The ZooKeeper session, or empty for a standalone node. */
+  public java.util.Optional<ZooKeeperSession> zooKeeper() {
+    return java.util.Optional.ofNullable(zooKeeper);
   }
 
   private void wireGoModules() {
