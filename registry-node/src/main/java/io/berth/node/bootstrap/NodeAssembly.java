@@ -26,6 +26,10 @@ import io.berth.node.index.rocksdb.RocksSumdbIndex;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.CachingBlobStore;
 import io.berth.node.storage.file.FileBlobStore;
+import io.berth.node.sumdb.SumdbChecksumVerifier;
+import io.berth.node.sumdb.SumdbHandler;
+import io.berth.node.sumdb.SumdbService;
+import io.berth.node.sumdb.VerifierKey;
 import io.berth.node.upstream.GoProxyUpstream;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -75,6 +79,7 @@ public final class NodeAssembly implements AutoCloseable {
             return t;
           });
   private GoModuleService goModules;
+  private SumdbService sumdb;
   private volatile State state = State.NEW;
 
   public NodeAssembly(NodeConfig config) {
@@ -118,6 +123,7 @@ public final class NodeAssembly implements AutoCloseable {
     router.exact("/readyz", "readyz", ops.ready());
     router.exact("/metrics", "metrics", ops.metrics());
     wireCluster();
+    wireSumdb();
     wireGoModules();
     wireEvents();
     server =
@@ -231,8 +237,51 @@ public final class NodeAssembly implements AutoCloseable {
         new EventsStatusHandler(changeLog, () -> applier == null || applier.caughtUp(), kafka));
   }
 
+  private void wireSumdb() {
+    NodeConfig.SumdbSection sc = config.sumdb();
+    List<SumdbService.Database> dbs = new ArrayList<>();
+    for (NodeConfig.SumdbDatabase d : sc.databases()) {
+      VerifierKey key;
+      try {
+        key = VerifierKey.parse(d.verifierKey());
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new io.berth.node.config.ConfigException(
+            "sumdb database '" + d.name() + "': invalid verifierKey: " + e.getMessage());
+      }
+      if (!key.name().equals(d.name())) {
+        throw new io.berth.node.config.ConfigException(
+            "sumdb database '" + d.name() + "': verifierKey is for '" + key.name() + "'");
+      }
+      String url = d.url() == null || d.url().isBlank() ? "off" : d.url();
+      dbs.add(
+          new SumdbService.Database(
+              d.name(),
+              key,
+              new GoProxyUpstream(
+                  url, Duration.ofSeconds(config.go().upstreamTimeoutSeconds()), metrics)));
+    }
+    sumdb =
+        new SumdbService(
+            dbs,
+            blobStore,
+            sumdbIndex,
+            privatePatterns,
+            Duration.ofSeconds(sc.latestTtlSeconds()),
+            Clock.systemUTC(),
+            metrics);
+    router.prefix(SumdbHandler.PREFIX, "sumdb", new SumdbHandler(sumdb));
+  }
+
   private ChecksumVerifier checksumVerifier() {
-    return ChecksumVerifier.NONE;
+    String name = config.go().verifyWithSumdb();
+    if (name.isBlank()) {
+      return ChecksumVerifier.NONE;
+    }
+    try {
+      return new SumdbChecksumVerifier(sumdb, name);
+    } catch (IllegalArgumentException e) {
+      throw new io.berth.node.config.ConfigException(e.getMessage());
+    }
   }
 
   public int port() {

@@ -12,7 +12,10 @@ import io.berth.common.ModulePath;
  */
 public interface ChecksumVerifier {
 
-  /** Verifies the zip hash and go.mod hash ({@code h1:} form) of {@code path@version}. */
+  /**
+   * Verifies the zip hash and go.mod hash ({@code h1:} form) of {@code path@version}; with {@code
+   * zipH1} null only the go.mod hash (a {@code .mod} fetched before its zip).
+   */
   void verify(ModulePath path, String version, String zipH1, String modH1);
 
   /** A verifier that accepts everything (verification disabled). */

@@ -98,7 +98,13 @@ public final class GoModuleService {
     this.hits = Counter.builder("berth_go_cache").tag("result", "hit").register(metrics);
     this.misses = Counter.builder("berth_go_cache").tag("result", "miss").register(metrics);
     this.stale = Counter.builder("berth_go_cache").tag("result", "stale").register(metrics);
-    metrics.more().counter("berth_singleflight_waits", List.of(), flights, SingleFlight::waits);
+    metrics
+        .more()
+        .counter(
+            "berth_singleflight_waits",
+            List.of(io.micrometer.core.instrument.Tag.of("area", "gomod")),
+            flights,
+            SingleFlight::waits);
     try {
       Files.createDirectories(workDir);
     } catch (IOException e) {
@@ -149,8 +155,9 @@ public final class GoModuleService {
     Map<String, String> lines = new LinkedHashMap<>();
     for (String line : new String(m.content, StandardCharsets.UTF_8).split("\n")) {
       String t = line.trim();
-      if (!t.isEmpty()) {
-        lines.putIfAbsent(t.split("\\s+")[0], t);
+      String v = t.isEmpty() ? "" : t.split("\\s+")[0];
+      if (!v.isEmpty() && SemVer.isCanonicalModuleVersion(v) && !SemVer.isPseudo(v)) {
+        lines.putIfAbsent(v, t);
       }
     }
     for (String v : local) {
@@ -316,14 +323,28 @@ public final class GoModuleService {
       switch (f) {
         case INFO -> {
           StoredBlob b = blobs.put(resp.body(), PutExpectation.any().withMaxSize(MAX_SMALL));
+          InfoFields info = readInfo(b.digest());
+          if (!mv.version().equals(info.version())) {
+            throw new GoModuleException(
+                GoModuleException.Kind.UPSTREAM_FAILED,
+                "upstream "
+                    + resp.upstream()
+                    + " answered "
+                    + mv
+                    + ".info with Version "
+                    + ModulePath.quote(String.valueOf(info.version()))
+                    + "; not stored");
+          }
           rec.setInfoDigest(b.digest().toString()).setInfoSize(b.size());
-          readInfoTime(b.digest()).ifPresent(rec::setTimeUnixMillis);
+          if (info.timeMillis() != null) {
+            rec.setTimeUnixMillis(info.timeMillis());
+          }
         }
         case MOD -> {
           StoredBlob b = blobs.put(resp.body(), PutExpectation.any().withMaxSize(MAX_MOD));
-          rec.setModDigest(b.digest().toString())
-              .setModSize(b.size())
-              .setModH1(goModH1FromSha256(b.digest()));
+          String modH1 = goModH1FromSha256(b.digest());
+          verify(mv, null, modH1);
+          rec.setModDigest(b.digest().toString()).setModSize(b.size()).setModH1(modH1);
         }
         case ZIP -> {
           return fetchZip(mv, resp, rec, sink);
@@ -362,14 +383,13 @@ public final class GoModuleService {
           GoModuleException.Kind.UPSTREAM_FAILED,
           "upstream " + resp.upstream() + " served an invalid module zip: " + e.getMessage());
     }
-    if (verifier != ChecksumVerifier.NONE) {
-      try {
-        verifier.verify(mv.path(), mv.version(), check.h1(), check.goModH1());
-      } catch (ChecksumVerifier.ChecksumMismatchException e) {
-        throw new GoModuleException(GoModuleException.Kind.CHECKSUM_MISMATCH, e.getMessage());
-      } catch (ChecksumVerifier.ChecksumUnavailableException e) {
-        throw new GoModuleException(GoModuleException.Kind.UPSTREAM_FAILED, e.getMessage());
+    try {
+      verify(mv, check.h1(), check.goModH1());
+    } catch (GoModuleException e) {
+      if (index.get(mv.path(), mv.version()).map(r -> r.getZipDigest().isEmpty()).orElse(true)) {
+        blobs.delete(zip.digest());
       }
+      throw e;
     }
     rec.setZipDigest(zip.digest().toString()).setZipSize(zip.size()).setZipH1(check.h1());
     index.merge(rec.build());
@@ -381,6 +401,20 @@ public final class GoModuleService {
       }
     }
     return tee;
+  }
+
+  /** Checks fetched hashes with the checksum verifier (never for private paths). */
+  private void verify(ModuleVersion mv, String zipH1, String modH1) {
+    if (verifier == ChecksumVerifier.NONE || isPrivate(mv.path())) {
+      return;
+    }
+    try {
+      verifier.verify(mv.path(), mv.version(), zipH1, modH1);
+    } catch (ChecksumVerifier.ChecksumMismatchException e) {
+      throw new GoModuleException(GoModuleException.Kind.CHECKSUM_MISMATCH, e.getMessage());
+    } catch (ChecksumVerifier.ChecksumUnavailableException e) {
+      throw new GoModuleException(GoModuleException.Kind.UPSTREAM_FAILED, e.getMessage());
+    }
   }
 
   private ZipCheck inspect(Digest digest, ModuleVersion mv) throws IOException {
@@ -606,17 +640,25 @@ public final class GoModuleService {
     return pre.isPresent() ? pre : all.stream().max(order);
   }
 
-  private Optional<Long> readInfoTime(Digest d) {
+  private record InfoFields(String version, Long timeMillis) {}
+
+  private InfoFields readInfo(Digest d) {
+    String version = null;
+    Long time = null;
     try (InputStream in = blobs.open(d).orElseThrow().openStream()) {
       JsonNode n = JSON.readTree(in);
+      JsonNode v = n == null ? null : n.get("Version");
+      if (v != null && v.isTextual()) {
+        version = v.asText();
+      }
       JsonNode t = n == null ? null : n.get("Time");
       if (t != null && t.isTextual()) {
-        return Optional.of(Instant.parse(t.asText()).toEpochMilli());
+        time = Instant.parse(t.asText()).toEpochMilli();
       }
     } catch (IOException | RuntimeException e) {
-      // an .info without a parsable time is still served as fetched
+      // an .info without a parsable time is still served as fetched; a missing Version is refused
     }
-    return Optional.empty();
+    return new InfoFields(version, time);
   }
 
   /** The {@code h1:} hash of a go.mod file whose sha256 is {@code d} (dirhash over one file). */

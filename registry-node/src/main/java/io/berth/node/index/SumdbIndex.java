@@ -1,12 +1,15 @@
 package io.berth.node.index;
 
+import io.berth.proto.index.v1.CachedUpstreamAnswer;
 import io.berth.proto.index.v1.SumdbObjectRecord;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * The index of immutable checksum-database objects (full tiles) stored as blobs, keyed by {@code
- * <database name>/<path below /sumdb/<name>/>}. Writes are durable when the method returns.
+ * <database name>/<path below /sumdb/<name>/>}, plus the node-local cache of mutable answers
+ * ({@code latest}, partial tiles, lookups) that are served within a TTL and stale when the upstream
+ * database fails. Writes are durable when the method returns.
  */
 public interface SumdbIndex {
 
@@ -18,4 +21,10 @@ public interface SumdbIndex {
 
   /** Visits every record (for garbage collection marks). */
   void forEach(Consumer<SumdbObjectRecord> visitor);
+
+  /** The cached mutable answer stored under {@code key}, or empty. */
+  Optional<CachedUpstreamAnswer> cachedAnswer(String key);
+
+  /** Stores (replaces) a cached mutable answer; node-local, not part of the change log. */
+  void putCachedAnswer(String key, CachedUpstreamAnswer answer);
 }

@@ -13,6 +13,7 @@ import java.util.List;
  * gomod_versions    &lt;module path&gt; \0 &lt;version&gt;          ModuleVersionRecord
  * gomod_answers     "list" \0 &lt;module&gt; | "latest" \0 &lt;module&gt;   CachedUpstreamAnswer
  * sumdb_objects     &lt;db name&gt; / &lt;tile path&gt;              SumdbObjectRecord
+ * sumdb_answers     &lt;db name&gt; / latest | lookup/.. | tile/...p/W   CachedUpstreamAnswer (local)
  * outbox            seq (8 bytes, big-endian)              ChangeEvent (this node's events)
  * applied           &lt;region&gt; \0 &lt;node&gt; \0 seq (8 bytes)   Hlc of the applied remote event
  * meta              "seq" / "published_seq"                8-byte big-endian counters
@@ -29,11 +30,18 @@ public final class KeyLayout {
   public static final String CF_SUMDB_OBJECTS = "sumdb_objects";
   public static final String CF_OUTBOX = "outbox";
   public static final String CF_APPLIED = "applied";
+  public static final String CF_SUMDB_ANSWERS = "sumdb_answers";
 
   /** Every column family the index opens, in a fixed order. */
   public static final List<String> COLUMN_FAMILIES =
       List.of(
-          CF_META, CF_GOMOD_VERSIONS, CF_GOMOD_ANSWERS, CF_SUMDB_OBJECTS, CF_OUTBOX, CF_APPLIED);
+          CF_META,
+          CF_GOMOD_VERSIONS,
+          CF_GOMOD_ANSWERS,
+          CF_SUMDB_OBJECTS,
+          CF_OUTBOX,
+          CF_APPLIED,
+          CF_SUMDB_ANSWERS);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");
   public static final byte[] META_SEQ = utf8("seq");

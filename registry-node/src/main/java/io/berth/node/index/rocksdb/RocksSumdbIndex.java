@@ -5,6 +5,7 @@ import io.berth.node.index.ChangeLog;
 import io.berth.node.index.IndexException;
 import io.berth.node.index.SumdbIndex;
 import io.berth.proto.events.v1.SumdbObjectStored;
+import io.berth.proto.index.v1.CachedUpstreamAnswer;
 import io.berth.proto.index.v1.SumdbObjectRecord;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -53,6 +54,27 @@ public final class RocksSumdbIndex implements SumdbIndex {
   @Override
   public void forEach(Consumer<SumdbObjectRecord> visitor) {
     store.scan(KeyLayout.CF_SUMDB_OBJECTS, new byte[0], (k, v) -> visitor.accept(parse(v)));
+  }
+
+  @Override
+  public Optional<CachedUpstreamAnswer> cachedAnswer(String key) {
+    byte[] raw = store.get(KeyLayout.CF_SUMDB_ANSWERS, KeyLayout.answer(key));
+    if (raw == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(CachedUpstreamAnswer.parseFrom(raw));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IndexException("corrupt cached sumdb answer " + key, e);
+    }
+  }
+
+  @Override
+  public void putCachedAnswer(String key, CachedUpstreamAnswer answer) {
+    store.write(
+        b ->
+            b.put(
+                store.cf(KeyLayout.CF_SUMDB_ANSWERS), KeyLayout.answer(key), answer.toByteArray()));
   }
 
   private static SumdbObjectRecord parse(byte[] raw) {
