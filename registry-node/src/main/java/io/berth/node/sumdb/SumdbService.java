@@ -212,7 +212,7 @@ public final class SumdbService {
           "forbidden: "
               + path.value()
               + " is a private module path; it is never looked up in a public checksum database"
-              + " (set GONOSUMDB or GOPRIVATE for it)");
+              + " (set GONOSUMDB for it on the client)");
     }
     String rel = "/lookup/" + path.escaped() + "@" + ModulePath.escape(version);
     return mutable(
