@@ -87,6 +87,29 @@ class ArchitectureTest {
   }
 
   @Test
+  void sumdbAndGomodMeetOnlyAtTheChecksumVerifierSpi() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.sumdb..")
+        .should()
+        .dependOnClassesThat(
+            com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage(
+                    "io.berth.node.gomod..")
+                .and(
+                    com.tngtech.archunit.base.DescribedPredicate.not(
+                        com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf(
+                            io.berth.node.gomod.ChecksumVerifier.class))))
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.gomod..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.berth.node.sumdb..")
+        .check(classes);
+  }
+
+  @Test
   void noImplSuffix() {
     noClasses().should().haveSimpleNameEndingWith("Impl").check(classes);
   }

@@ -123,6 +123,33 @@ class SumdbProxyIT {
   }
 
   @Test
+  @Order(0)
+  void notesNotSignedByTheConfiguredKeyAreRefused() throws Exception {
+    try (TestSumdb impostor = new TestSumdb(DB).filler(3).start();
+        NodeAssembly other =
+            TestNodes.start(
+                tmp.resolve("impostor-node"),
+                c ->
+                    c.withSumdb(
+                        new NodeConfig.SumdbSection(
+                            List.of(
+                                new NodeConfig.SumdbDatabase(
+                                    DB, impostor.url(), sumdb.verifierKey())),
+                            60L)))) {
+      String b = TestNodes.url(other) + "/sumdb/" + DB;
+      HttpResponse<String> latest = Http.get(b + "/latest");
+      assertThat(latest.statusCode()).isEqualTo(502);
+      assertThat(latest.body()).contains("served an invalid /latest").contains("not signed by");
+      HttpResponse<String> lookup = Http.get(b + "/lookup/example.org/filler/m0@v1.0.0");
+      assertThat(lookup.statusCode()).isEqualTo(502);
+      assertThat(Http.get(b + "/latest").statusCode())
+          .as("nothing invalid was cached")
+          .isEqualTo(502);
+      assertThat(impostor.count("/latest")).isEqualTo(2);
+    }
+  }
+
+  @Test
   @Order(1)
   void protocolAnswers() throws Exception {
     assertThat(Http.get(base() + "/supported").statusCode()).isEqualTo(200);
