@@ -178,7 +178,9 @@ public final class LatencyAwareRoutingPolicy implements RoutingPolicy {
     Member m = target.m();
     List<Long> fromClients = new ArrayList<>();
     for (NetworkMeasurement nm : view.clientMeasurements()) {
-      if (nm.getNetwork().equals(n.name()) && matches(nm.getMeasurement(), m)) {
+      if (nm.getNetwork().equals(n.name())
+          && matches(nm.getMeasurement(), m)
+          && latencyOf(nm.getMeasurement()) > 0) {
         fromClients.add(latencyOf(nm.getMeasurement()));
       }
     }
@@ -198,7 +200,7 @@ public final class LatencyAwareRoutingPolicy implements RoutingPolicy {
         continue;
       }
       for (Measurement x : peer.m().getPeersList()) {
-        if (matches(x, m) && fresh(x, view)) {
+        if (matches(x, m) && fresh(x, view) && x.getSuccessRate() > 0 && latencyOf(x) > 0) {
           samples.add(latencyOf(x));
         }
       }
@@ -215,7 +217,8 @@ public final class LatencyAwareRoutingPolicy implements RoutingPolicy {
           && fresh(x, view)
           && !anyRegion
           && x.getTargetRegion().equals(n.region())
-          && x.getSuccessRate() > 0) {
+          && x.getSuccessRate() > 0
+          && latencyOf(x) > 0) {
         samples.add(latencyOf(x));
       }
     }
