@@ -145,8 +145,14 @@ public final class LatencyAwareRoutingPolicy implements RoutingPolicy {
       }
       double success = successRate(n, c, eligible, view);
       if (success < 1) {
-        score = score / Math.max(0.1, success);
-        reason.append("; success rate ").append(fmt(success));
+        double p = (1 - success) * weights.crossRegionDefaultMs();
+        score += p;
+        reason
+            .append("; success rate ")
+            .append(fmt(success))
+            .append(" +")
+            .append(fmt(p))
+            .append(" ms");
       }
       URI uri = parse(m.getUrl());
       RankedNode node =
