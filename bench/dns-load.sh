@@ -19,6 +19,7 @@ DURATION="${DURATION:-20}"
 CLIENTS="${CLIENTS:-16}"
 OUTSTANDING="${OUTSTANDING:-200}"
 PEER="${PEER:-1}"
+TARGET_QPS="${TARGET_QPS:-30000}"
 work="$(mktemp -d /tmp/berth-dns-bench.XXXXXX)"
 mkdir -p "$root/bench/results"
 result="$root/bench/results/dns-load-$(date -u +%Y%m%dT%H%M%SZ).txt"
@@ -49,7 +50,10 @@ wait_http() { for _ in $(seq 1 300); do curl -sf "$1" >/dev/null 2>&1 && return 
 
 zk_port="$(free_port)"
 mkdir -p "$work/zk"
-java -cp "$root/coordinator/target/lib/*" org.apache.zookeeper.server.ZooKeeperServerMain \
+# ZooKeeper server from the coordinator's test class path (zookeeper + metrics-core via curator-test)
+(cd "$root" && mvn -q -B -ntp -pl coordinator dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$work/zk.cp" >&2)
+java -cp "$(cat "$work/zk.cp")" -Dzookeeper.admin.enableServer=false org.apache.zookeeper.server.ZooKeeperServerMain \
   "$zk_port" "$work/zk" >"$work/zk.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do (echo ruok | timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$zk_port; cat >&3; cat <&3" 2>/dev/null | grep -q imok) && break; sleep 0.2; done
@@ -117,12 +121,19 @@ fi
 
 printf 'go.berth.bench A\noci.berth.bench A\n' >"$work/queries"
 
-# one dnsperf run; prints "qps p50_ms p99_ms"
-perf() { # port seconds
-  dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries" -l "$2" -c "$CLIENTS" -q "$OUTSTANDING" -v 2>/dev/null \
-  | awk '/^> /{lat[n++]=$NF} /Queries per second:/{qps=$4}
-         END{ if(n==0){print "0 0 0"; exit}
-              asort(lat); printf "%.0f %.3f %.3f\n", qps, lat[int(n*0.50)]*1000, lat[int(n*0.99)]*1000 }'
+# one dnsperf run; prints "qps p50_ms p99_ms" (latencies from dnsperf -v, one line per query)
+perf() { # port seconds [max qps]
+  local rate=()
+  [ -n "${3:-}" ] && rate=(-Q "$3")
+  dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries" -l "$2" -c "$CLIENTS" -q "$OUTSTANDING" "${rate[@]}" -v \
+    >"$work/perf.out" 2>/dev/null || true
+  local qps n p50 p99
+  qps=$(awk '/Queries per second:/{print $4}' "$work/perf.out")
+  awk '/^> /{print $NF}' "$work/perf.out" | sort -g >"$work/lat"
+  n=$(wc -l <"$work/lat")
+  p50=$(awk -v n="$n" 'NR==int(n*0.50)+1{printf "%.3f", $1*1000; exit}' "$work/lat")
+  p99=$(awk -v n="$n" 'NR==int(n*0.99)+1{printf "%.3f", $1*1000; exit}' "$work/lat")
+  echo "${qps:-0} ${p50:-0} ${p99:-0}"
 }
 median() { sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 
@@ -130,13 +141,18 @@ echo "dns-load: warm-up..." >&2
 perf "$dns_port" 5 >/dev/null
 [ -n "$peer_port" ] && perf "$peer_port" 2 >/dev/null
 
-declare -a c_qps c_p50 c_p99 p_qps p_p50 p_p99
+# saturation (no rate limit): queries/s; then latency at the target rate (-Q $TARGET_QPS)
+declare -a c_qps c_p50 c_p99 p_qps p_p50 p_p99 c_rp50 c_rp99 p_rp99
 for i in $(seq 1 "$RUNS"); do
   read -r q p5 p9 < <(perf "$dns_port" "$DURATION"); c_qps+=("$q"); c_p50+=("$p5"); c_p99+=("$p9")
-  echo "run $i coordinator: $q qps p50 ${p5}ms p99 ${p9}ms" >&2
+  echo "run $i coordinator: $q qps p50 ${p5}ms p99 ${p9}ms (saturated)" >&2
+  read -r q p5 p9 < <(perf "$dns_port" "$DURATION" "$TARGET_QPS"); c_rp50+=("$p5"); c_rp99+=("$p9")
+  echo "run $i coordinator: $q qps p50 ${p5}ms p99 ${p9}ms (at -Q $TARGET_QPS)" >&2
   if [ -n "$peer_port" ]; then
     read -r q p5 p9 < <(perf "$peer_port" "$DURATION"); p_qps+=("$q"); p_p50+=("$p5"); p_p99+=("$p9")
-    echo "run $i named:       $q qps p50 ${p5}ms p99 ${p9}ms" >&2
+    echo "run $i named:       $q qps p50 ${p5}ms p99 ${p9}ms (saturated)" >&2
+    read -r q p5 p9 < <(perf "$peer_port" "$DURATION" "$TARGET_QPS"); p_rp99+=("$p9")
+    echo "run $i named:       $q qps p50 ${p5}ms p99 ${p9}ms (at -Q $TARGET_QPS)" >&2
   fi
 done
 
@@ -163,13 +179,14 @@ done
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "java: $(java -version 2>&1 | head -1)"
   echo "dnsperf: $(dnsperf -h 2>&1 | grep -i version | head -1); clients=$CLIENTS outstanding=$OUTSTANDING duration=${DURATION}s runs=$RUNS"
-  echo "command: dnsperf -s 127.0.0.1 -p PORT -d queries -l $DURATION -c $CLIENTS -q $OUTSTANDING -v"
-  echo "coordinator qps (median): $(printf '%s\n' "${c_qps[@]}" | median)  runs: ${c_qps[*]}"
-  echo "coordinator p50 ms (median): $(printf '%s\n' "${c_p50[@]}" | median)"
-  echo "coordinator p99 ms (median): $(printf '%s\n' "${c_p99[@]}" | median)  runs: ${c_p99[*]}"
+  echo "command: dnsperf -s 127.0.0.1 -p PORT -d queries -l $DURATION -c $CLIENTS -q $OUTSTANDING [-Q $TARGET_QPS] -v"
+  echo "coordinator saturated qps (median): $(printf '%s\n' "${c_qps[@]}" | median)  runs: ${c_qps[*]}"
+  echo "coordinator saturated p99 ms (median): $(printf '%s\n' "${c_p99[@]}" | median)  runs: ${c_p99[*]}"
+  echo "coordinator at $TARGET_QPS qps: p50 ms $(printf '%s\n' "${c_rp50[@]}" | median), p99 ms (median) $(printf '%s\n' "${c_rp99[@]}" | median)  runs: ${c_rp99[*]}"
   if [ -n "$peer_port" ]; then
-    echo "named (peer) qps (median): $(printf '%s\n' "${p_qps[@]}" | median)  runs: ${p_qps[*]}"
-    echo "named (peer) p99 ms (median): $(printf '%s\n' "${p_p99[@]}" | median)  runs: ${p_p99[*]}"
+    echo "named (peer) saturated qps (median): $(printf '%s\n' "${p_qps[@]}" | median)  runs: ${p_qps[*]}"
+    echo "named (peer) saturated p99 ms (median): $(printf '%s\n' "${p_p99[@]}" | median)  runs: ${p_p99[*]}"
+    echo "named (peer) at $TARGET_QPS qps: p99 ms (median) $(printf '%s\n' "${p_rp99[@]}" | median)  runs: ${p_rp99[*]}"
   fi
   echo "failover ms (median): $(printf '%s\n' "${fail_ms[@]}" | median)  runs: ${fail_ms[*]}"
   echo "targets: >= 30000 qps with p99 <= 1 ms; failover <= 3000 ms"

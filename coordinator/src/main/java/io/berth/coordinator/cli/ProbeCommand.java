@@ -147,7 +147,7 @@ public final class ProbeCommand implements Callable<Integer> {
         }
       }
     }
-    return 0;
+    return ranked.stream().anyMatch(s -> s.successes() > 0) ? 0 : 1;
   }
 
   private static String strip(String u) {
