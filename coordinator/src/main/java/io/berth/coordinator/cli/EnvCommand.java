@@ -21,7 +21,6 @@ import picocli.CommandLine.Option;
 public final class EnvCommand implements Callable<Integer> {
   @Option(
       names = {"-C", "--coordinator"},
-      required = true,
       description = "Coordinator resolve API URL (like http://coord:8053). Env: BERTH_COORDINATOR.",
       defaultValue = "${env:BERTH_COORDINATOR}")
   String coordinator;
