@@ -135,6 +135,7 @@ public final class NodeAssembly implements AutoCloseable {
             router,
             new HttpTelemetry(metrics, config.http().accessLog()));
     server.start();
+    wireMembership();
     state = State.RUNNING;
     return this;
   }
@@ -147,6 +148,55 @@ public final class NodeAssembly implements AutoCloseable {
     zooKeeper = new ZooKeeperSession(c.zookeeper(), c.sessionTimeoutMs()).start();
     closeables.add(zooKeeper);
     log.info("zookeeper at {}", c.zookeeper());
+  }
+
+  /**
+   * Registers this node for the coordinator (issue 7) when ZooKeeper is configured: an ephemeral
+   * member record refreshed every heartbeat, with peer and coordinator timings.
+   */
+  private void wireMembership() {
+    if (zooKeeper == null) {
+      return;
+    }
+    NodeConfig.ClusterSection c = config.cluster();
+    String url = c.advertiseUrl();
+    if (url.isBlank()) {
+      String host = config.http().host();
+      if (host.equals("0.0.0.0") || host.equals("::")) {
+        try {
+          host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+          host = "127.0.0.1";
+        }
+      }
+      url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
+    }
+    io.berth.node.cluster.MembershipAgent membership =
+        new io.berth.node.cluster.MembershipAgent(
+            zooKeeper,
+            new io.berth.node.cluster.MembershipAgent.Self(
+                config.node().region(),
+                config.node().id(),
+                url,
+                () -> {
+                  for (OpsHandlers.ReadinessCheck check : readiness) {
+                    String problem = check.get();
+                    if (problem != null) {
+                      return problem;
+                    }
+                  }
+                  return null;
+                },
+                changeLog::lastSeq,
+                changeLog::publishedSeq,
+                () -> changeLog.clock().last().wallMillis(),
+                () -> applier == null || applier.caughtUp(),
+                config.go().privatePatterns()),
+            c.heartbeatMs(),
+            c.probeIntervalMs(),
+            c.probeTimeoutMs());
+    closeables.add(membership);
+    membership.start();
   }
 
   /** The ZooKeeper session, or empty for a standalone node. */

@@ -231,13 +231,29 @@ public record NodeConfig(
 
   /**
    * Cluster membership. Empty {@code zookeeper} means a standalone node (the embedded default).
-   * {@code advertiseUrl} is the HTTP address other parts and clients use to reach this node.
+   * {@code advertiseUrl} is the HTTP address other parts and clients use to reach this node (empty:
+   * derived from http.host and the port). With ZooKeeper set the node registers for the
+   * coordinator, rewrites its record every {@code heartbeatMs} and times its peers and the
+   * coordinators every {@code probeIntervalMs}.
    */
-  public record ClusterSection(String zookeeper, String advertiseUrl, Integer sessionTimeoutMs) {
+  public record ClusterSection(
+      String zookeeper,
+      String advertiseUrl,
+      Integer sessionTimeoutMs,
+      Long heartbeatMs,
+      Long probeIntervalMs,
+      Long probeTimeoutMs) {
     public ClusterSection {
       zookeeper = zookeeper == null ? "" : zookeeper;
       advertiseUrl = advertiseUrl == null ? "" : advertiseUrl;
       sessionTimeoutMs = sessionTimeoutMs == null ? 10_000 : sessionTimeoutMs;
+      heartbeatMs = heartbeatMs == null ? 1_000L : heartbeatMs;
+      probeIntervalMs = probeIntervalMs == null ? 1_000L : probeIntervalMs;
+      probeTimeoutMs = probeTimeoutMs == null ? 2_000L : probeTimeoutMs;
+    }
+
+    public ClusterSection(String zookeeper, String advertiseUrl, Integer sessionTimeoutMs) {
+      this(zookeeper, advertiseUrl, sessionTimeoutMs, null, null, null);
     }
 
     static ClusterSection defaults() {

@@ -110,6 +110,23 @@ class ArchitectureTest {
   }
 
   @Test
+  void clusterMembershipDoesNotDependOnProtocolsOrStorage() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.cluster..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.berth.node.gomod..",
+            "io.berth.node.oci..",
+            "io.berth.node.http..",
+            "io.berth.node.index..",
+            "io.berth.node.storage..",
+            "org.rocksdb..")
+        .check(classes);
+  }
+
+  @Test
   void noImplSuffix() {
     noClasses().should().haveSimpleNameEndingWith("Impl").check(classes);
   }

@@ -12,18 +12,29 @@ import java.util.Map;
 public final class NodeProcess implements AutoCloseable {
   private final JavaProcess process;
   private final int port;
+  private final String host;
 
-  private NodeProcess(JavaProcess process, int port) {
+  private NodeProcess(JavaProcess process, int port, String host) {
     this.process = process;
     this.port = port;
+    this.host = host;
   }
 
   /** Starts a node on a free loopback port with {@code dataDir} and extra BERTH_* env. */
   public static NodeProcess start(Path dataDir, Map<String, String> env, Path log)
       throws IOException, InterruptedException {
-    int port = freePort();
+    return start(dataDir, env, log, "127.0.0.1");
+  }
+
+  /**
+   * Like {@link #start(Path, Map, Path)} on another loopback address ({@code 127.x.y.z}), for
+   * clusters whose nodes must have distinct addresses.
+   */
+  public static NodeProcess start(Path dataDir, Map<String, String> env, Path log, String host)
+      throws IOException, InterruptedException {
+    int port = freePort(host);
     Map<String, String> all = new HashMap<>();
-    all.put("BERTH_HTTP_HOST", "127.0.0.1");
+    all.put("BERTH_HTTP_HOST", host);
     all.put("BERTH_HTTP_ACCESS_LOG", "false");
     all.put("BERTH_NODE_ID", "crash-node");
     all.putAll(env);
@@ -34,13 +45,20 @@ public final class NodeProcess implements AutoCloseable {
             all,
             List.of(),
             log);
-    NodeProcess n = new NodeProcess(p, port);
+    NodeProcess n = new NodeProcess(p, port, host);
     n.awaitHealthy(Duration.ofSeconds(60));
     return n;
   }
 
   public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** A free port on {@code host}. */
+  public static int freePort(String host) throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getByName(host))) {
       return s.getLocalPort();
     }
   }
@@ -64,11 +82,19 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + port;
+    return "http://" + host + ":" + port;
   }
 
   public int port() {
     return port;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public long pid() {
+    return process.pid();
   }
 
   public void kill9() throws InterruptedException {
