@@ -322,13 +322,13 @@ public final class OciHandler implements HttpHandler {
     if (n == null || n.isEmpty()) {
       return null;
     }
-    if (n.length() > 9 || !n.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    if (!n.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new OciException(
           OciErrorCode.UNSUPPORTED,
           "the n query parameter must be a non-negative integer",
           Map.of("n", io.berth.common.ModulePath.quote(n)));
     }
-    return Integer.parseInt(n);
+    return n.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(n);
   }
 
   private void authorize(Action action, String repository) {
