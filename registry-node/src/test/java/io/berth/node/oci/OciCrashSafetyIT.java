@@ -132,28 +132,26 @@ class OciCrashSafetyIT {
       Response status = oci.get(loc);
       // chunk 1 was acknowledged only after its bytes and the session record were synced, so the
       // session must survive (BLOB_UPLOAD_UNKNOWN would be allowed by the spec, not by Berth)
-      {
-        assertThat(status.status()).as(status.toString()).isEqualTo(204);
-        assertThat(status.header("Range"))
-            .as("resumes after the last acknowledged chunk")
-            .isEqualTo("0-" + (chunk - 1));
-        Response p2 =
-            oci.send(
-                "PATCH",
-                loc,
-                Arrays.copyOfRange(blob, chunk, 2 * chunk),
-                headers("Content-Range", chunk + "-" + (2 * chunk - 1)));
-        assertThat(p2.status()).as(p2.toString()).isEqualTo(202);
-        Response put =
-            oci.send(
-                "PUT",
-                loc + "?digest=" + blobDigest,
-                Arrays.copyOfRange(blob, 2 * chunk, blob.length),
-                headers("Content-Range", 2 * chunk + "-" + (blob.length - 1)));
-        assertThat(put.status()).as(put.toString()).isEqualTo(201);
-        Response get = oci.get("/v2/crash/up/blobs/" + blobDigest);
-        assertThat(Digest.sha256(get.body())).isEqualTo(blobDigest);
-      }
+      assertThat(status.status()).as(status.toString()).isEqualTo(204);
+      assertThat(status.header("Range"))
+          .as("resumes after the last acknowledged chunk")
+          .isEqualTo("0-" + (chunk - 1));
+      Response p2 =
+          oci.send(
+              "PATCH",
+              loc,
+              Arrays.copyOfRange(blob, chunk, 2 * chunk),
+              headers("Content-Range", chunk + "-" + (2 * chunk - 1)));
+      assertThat(p2.status()).as(p2.toString()).isEqualTo(202);
+      Response put =
+          oci.send(
+              "PUT",
+              loc + "?digest=" + blobDigest,
+              Arrays.copyOfRange(blob, 2 * chunk, blob.length),
+              headers("Content-Range", 2 * chunk + "-" + (blob.length - 1)));
+      assertThat(put.status()).as(put.toString()).isEqualTo(201);
+      Response get = oci.get("/v2/crash/up/blobs/" + blobDigest);
+      assertThat(Digest.sha256(get.body())).isEqualTo(blobDigest);
       Blob m = manifest(base, 100_000);
       assertThat(oci.putManifest("crash/app", "after", m.mediaType(), m.bytes()).status())
           .isEqualTo(201);
