@@ -87,6 +87,30 @@ class ArchitectureTest {
   }
 
   @Test
+  void ociServicesArePlainJavaBelowTheHandler() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.oci")
+        .and()
+        .haveNameNotMatching("io\\.berth\\.node\\.oci\\.Oci(Handler|Route)(\\$.*)?")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.berth.node.http..", "io.netty..")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheOciErrorPackageWritesOciErrorResponses() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.berth.node.oci..", "io.berth.node.bootstrap..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.berth.node.oci..")
+        .check(classes);
+  }
+
+  @Test
   void noImplSuffix() {
     noClasses().should().haveSimpleNameEndingWith("Impl").check(classes);
   }
