@@ -164,8 +164,8 @@ public final class OciUploads implements AutoCloseable {
    *     it
    */
   public Handle open(RepositoryName repository, String id) {
-    OciUploadSession s = index.upload(id).orElse(null);
-    if (s == null || !s.getRepository().equals(repository.value())) {
+    OciUploadSession known = index.upload(id).orElse(null);
+    if (known == null || !known.getRepository().equals(repository.value())) {
       throw unknown(repository, id);
     }
     if (!busy.add(id)) {
@@ -173,6 +173,12 @@ public final class OciUploads implements AutoCloseable {
           OciErrorCode.TOOMANYREQUESTS,
           "upload " + id + " is in use by another request; retry when it has finished",
           Map.of("upload", id));
+    }
+    // re-read under exclusive use: a request that held it may have completed or cancelled it
+    OciUploadSession s = index.upload(id).orElse(null);
+    if (s == null) {
+      busy.remove(id);
+      throw unknown(repository, id);
     }
     Handle h = new Handle(s);
     try {

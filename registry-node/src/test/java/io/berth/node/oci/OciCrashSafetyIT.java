@@ -110,10 +110,24 @@ class OciCrashSafetyIT {
       while (acknowledged.size() < 5) {
         Thread.sleep(20);
       }
+      Blob pending = manifest(base, -1);
+      Socket halfManifest = new Socket("127.0.0.1", node.port());
+      OutputStream mout = halfManifest.getOutputStream();
+      mout.write(
+          ("PUT /v2/crash/app/manifests/pending HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                  + OciImages.OCI_MANIFEST
+                  + "\r\nContent-Length: "
+                  + pending.size()
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      mout.write(pending.bytes(), 0, pending.bytes().length / 2);
+      mout.flush();
+      Thread.sleep(200);
       node.kill9();
       stop.set(true);
       pusher.join(30_000);
       half.close();
+      halfManifest.close();
     } finally {
       node.close();
     }
@@ -129,6 +143,9 @@ class OciCrashSafetyIT {
         assertThat(r.status()).as("acknowledged push " + e.getKey()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(e.getValue().bytes());
       }
+      Response unfinished = oci.get("/v2/crash/app/manifests/pending");
+      assertThat(unfinished.status()).as("a manifest PUT cut by the kill").isEqualTo(404);
+      assertThat(unfinished.errorCode()).isEqualTo("MANIFEST_UNKNOWN");
       Response status = oci.get(loc);
       // chunk 1 was acknowledged only after its bytes and the session record were synced, so the
       // session must survive (BLOB_UPLOAD_UNKNOWN would be allowed by the spec, not by Berth)
