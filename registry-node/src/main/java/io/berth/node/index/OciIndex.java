@@ -29,8 +29,10 @@ import java.util.function.Predicate;
  *       tags and links are last-writer-wins registers ordered by {@link LwwStamps}: a local write
  *       always wins over everything this node has applied, a remote write wins only if its stamp is
  *       greater, so nodes converge whatever order events arrive in (invariant 4).
- *   <li>Writes that change nothing (re-pushing an identical manifest, re-linking a linked blob)
- *       write no event.
+ *   <li>Explicit writes ({@link #putManifest}, {@link #linkBlob}) always take a new stamp and write
+ *       their events, even if the entry is already live: a re-push must win over an older remote
+ *       delete or retag this node has not applied yet. Deletes of entries that are not live write
+ *       nothing.
  *   <li>Upload sessions are local state of this node: not replicated, no events.
  * </ul>
  *
@@ -96,9 +98,9 @@ public interface OciIndex {
   ManifestWriteResult putManifest(ManifestWrite write);
 
   /**
-   * Links blob {@code digest} (already durably stored) to {@code repository}.
+   * Links blob {@code digest} (already durably stored) to {@code repository}, with a new stamp.
    *
-   * @return whether a new link was written (false: it was already live)
+   * @return whether the link is new (false: it was already live and is refreshed)
    */
   boolean linkBlob(RepositoryName repository, Digest digest, long size);
 

@@ -198,25 +198,20 @@ public final class RocksOciIndex implements OciIndex {
           }
           OciManifestRecord current = rawManifest(repo, digest);
           boolean createManifest = current == null || current.getDeleted();
-          OciBlobLinkRecord link = rawLink(repo, digest);
-          boolean createLink = link == null || link.getDeleted();
           OciTagRecord currentTag = write.tag().map(t -> rawTag(repo, t.value())).orElse(null);
-          boolean setTag =
+          boolean tagChanged =
               write.tag().isPresent()
                   && (currentTag == null
                       || currentTag.getDeleted()
                       || !currentTag.getDigest().equals(digest));
-          if (!createManifest && !createLink && !setTag) {
-            return new ManifestWriteResult(current, false, false);
-          }
+          // an explicit push is a new write for last-writer-wins even if nothing changes here:
+          // it must win over an older remote delete or retag this node has not seen yet
           LwwStamp stamp = newStamp();
           OciManifestRecord stored =
-              createManifest ? m.toBuilder().setStamp(stamp).build() : current;
-          List<RocksChangeLog.Draft> drafts = new ArrayList<>();
+              (createManifest ? m : current).toBuilder().setStamp(stamp).build();
           String key = eventKey(repo);
-          if (createManifest) {
-            drafts.add(new RocksChangeLog.Draft(key, e -> e.setManifestPut(manifestPut(stored))));
-          }
+          List<RocksChangeLog.Draft> drafts = new ArrayList<>();
+          drafts.add(new RocksChangeLog.Draft(key, e -> e.setManifestPut(manifestPut(stored))));
           OciBlobLinkRecord newLink =
               OciBlobLinkRecord.newBuilder()
                   .setRepository(repo)
@@ -225,11 +220,9 @@ public final class RocksOciIndex implements OciIndex {
                   .setStamp(stamp)
                   .setLinkedUnixMillis(System.currentTimeMillis())
                   .build();
-          if (createLink) {
-            drafts.add(new RocksChangeLog.Draft(key, e -> e.setBlobLinkAdded(linkAdded(newLink))));
-          }
+          drafts.add(new RocksChangeLog.Draft(key, e -> e.setBlobLinkAdded(linkAdded(newLink))));
           OciTagRecord newTag =
-              setTag
+              write.tag().isPresent()
                   ? OciTagRecord.newBuilder()
                       .setRepository(repo)
                       .setTag(write.tag().get().value())
@@ -237,29 +230,25 @@ public final class RocksOciIndex implements OciIndex {
                       .setStamp(stamp)
                       .build()
                   : null;
-          if (setTag) {
+          if (newTag != null) {
             drafts.add(new RocksChangeLog.Draft(key, e -> e.setTagSet(tagSet(newTag))));
           }
           changes.recordAll(
               drafts,
               batch -> {
-                if (createManifest) {
-                  writeManifest(batch, stored);
-                }
-                if (createLink) {
-                  batch.put(
-                      store.cf(KeyLayout.CF_OCI_LINKS),
-                      KeyLayout.ociEntry(repo, digest),
-                      newLink.toByteArray());
-                }
-                if (setTag) {
+                replaceManifest(batch, current, stored);
+                batch.put(
+                    store.cf(KeyLayout.CF_OCI_LINKS),
+                    KeyLayout.ociEntry(repo, digest),
+                    newLink.toByteArray());
+                if (newTag != null) {
                   batch.put(
                       store.cf(KeyLayout.CF_OCI_TAGS),
                       KeyLayout.ociEntry(repo, newTag.getTag()),
                       newTag.toByteArray());
                 }
               });
-          return new ManifestWriteResult(stored, createManifest, setTag);
+          return new ManifestWriteResult(stored, createManifest, tagChanged);
         });
   }
 
@@ -270,9 +259,7 @@ public final class RocksOciIndex implements OciIndex {
     return changes.locked(
         () -> {
           OciBlobLinkRecord current = rawLink(repo, d);
-          if (current != null && !current.getDeleted()) {
-            return false;
-          }
+          boolean created = current == null || current.getDeleted();
           OciBlobLinkRecord link =
               OciBlobLinkRecord.newBuilder()
                   .setRepository(repo)
@@ -289,7 +276,7 @@ public final class RocksOciIndex implements OciIndex {
                       store.cf(KeyLayout.CF_OCI_LINKS),
                       KeyLayout.ociEntry(repo, d),
                       link.toByteArray()));
-          return true;
+          return created;
         });
   }
 

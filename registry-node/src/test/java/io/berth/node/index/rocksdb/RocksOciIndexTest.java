@@ -76,6 +76,9 @@ class RocksOciIndexTest extends OciIndexContract {
             ChangeEvent.ChangeCase.MANIFEST_PUT,
             ChangeEvent.ChangeCase.BLOB_LINK_ADDED,
             ChangeEvent.ChangeCase.TAG_SET,
+            ChangeEvent.ChangeCase.MANIFEST_PUT,
+            ChangeEvent.ChangeCase.BLOB_LINK_ADDED,
+            ChangeEvent.ChangeCase.TAG_SET,
             ChangeEvent.ChangeCase.MANIFEST_DELETE,
             ChangeEvent.ChangeCase.TAG_DELETE,
             ChangeEvent.ChangeCase.BLOB_LINK_REMOVED);
@@ -85,6 +88,11 @@ class RocksOciIndexTest extends OciIndexContract {
     assertThat(put.getManifestPut().getStamp().getOriginRegion()).isEqualTo("eu");
     assertThat(put.getManifestPut().getStamp().getOriginNode()).isEqualTo("local");
     assertThat(events.get(3).getTagSet().getStamp()).isEqualTo(put.getManifestPut().getStamp());
+    assertThat(
+            LwwStamps.ORDER.compare(
+                events.get(4).getManifestPut().getStamp(), put.getManifestPut().getStamp()))
+        .as("a re-push is a new write")
+        .isPositive();
   }
 
   @Test
@@ -252,6 +260,26 @@ class RocksOciIndexTest extends OciIndexContract {
         }
       }
     }
+  }
+
+  @Test
+  void aRepushWinsOverAnOlderRemoteDeleteThatArrivesLater() {
+    Digest m = digest("repushed");
+    put("r", m, "v1", List.of(), List.of());
+    LwwStamp first = oci.manifest(repo("r"), m).get().getStamp();
+    put("r", m, "v1", List.of(), List.of());
+    LwwStamp second = oci.manifest(repo("r"), m).get().getStamp();
+    // made on another node between the two pushes: after the first, before the second
+    long wall = first.getWallMillis();
+    int logical = first.getLogical();
+    ChangeEvent delete = event("eu", "other", wall, logical, manifestDelete("r", m));
+    ChangeEvent retag = event("eu", "other", wall, logical, tagSet("r", "v1", digest("x")));
+    assertThat(LwwStamps.ORDER.compare(stampOf(delete), first)).isPositive();
+    assertThat(LwwStamps.ORDER.compare(stampOf(delete), second)).isNegative();
+    assertThat(log.apply(delete)).isEqualTo(ApplyResult.SUPERSEDED);
+    assertThat(log.apply(retag)).isEqualTo(ApplyResult.SUPERSEDED);
+    assertThat(oci.manifest(repo("r"), m)).isPresent();
+    assertThat(oci.tag(repo("r"), Tag.parse("v1"))).contains(m);
   }
 
   @Test
