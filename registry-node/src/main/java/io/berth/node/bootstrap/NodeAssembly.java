@@ -295,7 +295,7 @@ public final class NodeAssembly implements AutoCloseable {
     return moduleIndex;
   }
 
-  public RocksOciIndex ociIndex() {
+  public io.berth.node.index.OciIndex ociIndex() {
     return ociIndex;
   }
 
