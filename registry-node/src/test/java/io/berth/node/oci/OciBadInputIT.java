@@ -371,7 +371,7 @@ class OciBadInputIT {
       out.write(new byte[100]);
       out.flush();
       Response second = null;
-      for (int i = 0; i < 100; i++) {
+      for (int i = 0; i < 1000; i++) {
         second = oci.get(loc);
         if (second.status() == 429) {
           break;

@@ -107,9 +107,10 @@ class OciCrashSafetyIT {
       assertThat(Files.size(uploadFile))
           .as("half of chunk 2 reached the file")
           .isGreaterThan(chunk);
-      while (acknowledged.size() < 5) {
+      for (int i = 0; i < 3000 && acknowledged.size() < 5 && pusher.isAlive(); i++) {
         Thread.sleep(20);
       }
+      assertThat(acknowledged).as("manifest pushes before the kill").hasSizeGreaterThanOrEqualTo(5);
       Blob pending = manifest(base, -1);
       Socket halfManifest = new Socket("127.0.0.1", node.port());
       OutputStream mout = halfManifest.getOutputStream();
