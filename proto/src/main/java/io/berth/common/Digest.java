@@ -65,30 +65,31 @@ public final class Digest implements Comparable<Digest> {
   /**
    * Parses {@code sha256:<64 hex>} or {@code sha512:<128 hex>}.
    *
-   * @throws IllegalArgumentException if the text is not a supported, well-formed digest
+   * @throws InvalidCoordinateException (an {@link IllegalArgumentException}) if the text is not a
+   *     supported, well-formed digest
    */
   public static Digest parse(String text) {
     if (text == null) {
-      throw new IllegalArgumentException("digest is missing");
+      throw new InvalidCoordinateException("digest is missing");
     }
     int colon = text.indexOf(':');
     if (colon <= 0) {
-      throw new IllegalArgumentException("digest has no algorithm: " + abbreviate(text));
+      throw new InvalidCoordinateException("digest has no algorithm: " + abbreviate(text));
     }
     Algorithm algorithm = Algorithm.fromPrefix(text.substring(0, colon));
     if (algorithm == null) {
-      throw new IllegalArgumentException(
+      throw new InvalidCoordinateException(
           "unsupported digest algorithm: " + abbreviate(text.substring(0, colon)));
     }
     String hex = text.substring(colon + 1);
     if (hex.length() != algorithm.hexLength) {
-      throw new IllegalArgumentException(
+      throw new InvalidCoordinateException(
           "digest " + algorithm.prefix + " needs " + algorithm.hexLength + " hex characters");
     }
     for (int i = 0; i < hex.length(); i++) {
       char c = hex.charAt(i);
       if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-        throw new IllegalArgumentException("digest must be lowercase hex: " + abbreviate(text));
+        throw new InvalidCoordinateException("digest must be lowercase hex: " + abbreviate(text));
       }
     }
     return new Digest(algorithm, hex);
@@ -111,6 +112,11 @@ public final class Digest implements Comparable<Digest> {
       throw new IllegalArgumentException("wrong hash length for " + algorithm.prefix);
     }
     return new Digest(algorithm, HexFormat.of().formatHex(hash));
+  }
+
+  /** The digest of {@code bytes} with {@code algorithm}. */
+  public static Digest compute(Algorithm algorithm, byte[] bytes) {
+    return of(algorithm, algorithm.newMessageDigest().digest(bytes));
   }
 
   /** The sha256 digest of {@code bytes}. */

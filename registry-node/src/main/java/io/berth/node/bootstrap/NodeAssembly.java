@@ -22,7 +22,13 @@ import io.berth.node.http.Router;
 import io.berth.node.index.rocksdb.RocksChangeLog;
 import io.berth.node.index.rocksdb.RocksIndexStore;
 import io.berth.node.index.rocksdb.RocksModuleIndex;
+import io.berth.node.index.rocksdb.RocksOciIndex;
 import io.berth.node.index.rocksdb.RocksSumdbIndex;
+import io.berth.node.oci.OciHandler;
+import io.berth.node.oci.OciMissHandler;
+import io.berth.node.oci.OciRegistryService;
+import io.berth.node.oci.OciRoute;
+import io.berth.node.oci.OciUploads;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.CachingBlobStore;
 import io.berth.node.storage.file.FileBlobStore;
@@ -63,6 +69,7 @@ public final class NodeAssembly implements AutoCloseable {
   private final RocksChangeLog changeLog;
   private final RocksModuleIndex moduleIndex;
   private final RocksSumdbIndex sumdbIndex;
+  private final RocksOciIndex ociIndex;
   private final AccessPolicy accessPolicy;
   private final PrivatePatterns privatePatterns;
   private final Router router = new Router();
@@ -80,9 +87,19 @@ public final class NodeAssembly implements AutoCloseable {
           });
   private GoModuleService goModules;
   private SumdbService sumdb;
+  private OciUploads ociUploads;
   private volatile State state = State.NEW;
 
   public NodeAssembly(NodeConfig config) {
+    this(config, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * A node whose access policy is {@code policyDecorator} applied to the default policy (tests, and
+   * modes such as a read-only replica that wrap the policy).
+   */
+  public NodeAssembly(
+      NodeConfig config, java.util.function.UnaryOperator<AccessPolicy> policyDecorator) {
     this.config = config;
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.blobStore = new CachingBlobStore(buildBlobStore(config), 64L << 20, 64L << 10);
@@ -94,7 +111,9 @@ public final class NodeAssembly implements AutoCloseable {
     this.moduleIndex = new RocksModuleIndex(indexStore, changeLog);
     this.sumdbIndex = new RocksSumdbIndex(indexStore, changeLog);
     changeLog.attach(moduleIndex, sumdbIndex);
-    this.accessPolicy = new OpenAccessPolicy();
+    this.ociIndex = new RocksOciIndex(indexStore, changeLog);
+    changeLog.addApplier(ociIndex::applyRemote);
+    this.accessPolicy = policyDecorator.apply(new OpenAccessPolicy());
     this.privatePatterns = new PrivatePatterns(config.go().privatePatterns());
   }
 
@@ -124,6 +143,7 @@ public final class NodeAssembly implements AutoCloseable {
     router.exact("/metrics", "metrics", ops.metrics());
     wireCluster();
     wireSumdb();
+    wireOci();
     wireGoModules();
     wireEvents();
     server =
@@ -229,6 +249,30 @@ public final class NodeAssembly implements AutoCloseable {
         GoPublishHandler.PREFIX, "go_publish", new GoPublishHandler(goModules, accessPolicy));
     router.fallback(
         "goproxy", new GoProxyHandler(goModules, accessPolicy, Math.min(60, go.listTtlSeconds())));
+  }
+
+  private void wireOci() {
+    NodeConfig.OciSection oci = config.oci();
+    ociUploads =
+        new OciUploads(
+                ociIndex,
+                Path.of(config.storage().dataDir()).resolve("oci-uploads"),
+                Duration.ofSeconds(oci.uploadExpirySeconds()),
+                Duration.ofSeconds(oci.uploadSweepSeconds()),
+                Clock.systemUTC())
+            .start();
+    closeables.add(ociUploads);
+    OciRegistryService service =
+        new OciRegistryService(
+            blobStore,
+            ociIndex,
+            ociUploads,
+            OciMissHandler.NONE,
+            oci.maxManifestBytes(),
+            Clock.systemUTC());
+    OciHandler handler = new OciHandler(service, accessPolicy);
+    router.exact("/v2", "oci", handler);
+    router.prefix(OciRoute.PREFIX, "oci", handler);
   }
 
   private void wireEvents() {
@@ -348,6 +392,15 @@ public final class NodeAssembly implements AutoCloseable {
 
   public RocksModuleIndex moduleIndex() {
     return moduleIndex;
+  }
+
+  public io.berth.node.index.OciIndex ociIndex() {
+    return ociIndex;
+  }
+
+  /** The OCI upload sessions (their files live in {@code <dataDir>/oci-uploads}). */
+  public OciUploads ociUploads() {
+    return ociUploads;
   }
 
   public RocksChangeLog changeLog() {

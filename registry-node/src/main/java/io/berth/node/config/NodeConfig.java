@@ -217,15 +217,24 @@ public record NodeConfig(
   /** One checksum database: its name, upstream URL and verifier key ({@code name+hash+key}). */
   public record SumdbDatabase(String name, String url, String verifierKey) {}
 
-  /** The OCI distribution API ({@code /v2/}). */
-  public record OciSection(Long maxManifestBytes, Long uploadExpirySeconds) {
+  /**
+   * The OCI distribution API ({@code /v2/}). Upload sessions idle for {@code uploadExpirySeconds}
+   * are removed with their bytes by a sweep every {@code uploadSweepSeconds}.
+   */
+  public record OciSection(
+      Long maxManifestBytes, Long uploadExpirySeconds, Long uploadSweepSeconds) {
     public OciSection {
       maxManifestBytes = maxManifestBytes == null ? 4L << 20 : maxManifestBytes;
       uploadExpirySeconds = uploadExpirySeconds == null ? 24L * 3600 : uploadExpirySeconds;
+      uploadSweepSeconds = uploadSweepSeconds == null ? 300L : uploadSweepSeconds;
+    }
+
+    public OciSection(Long maxManifestBytes, Long uploadExpirySeconds) {
+      this(maxManifestBytes, uploadExpirySeconds, null);
     }
 
     static OciSection defaults() {
-      return new OciSection(null, null);
+      return new OciSection(null, null, null);
     }
   }
 

@@ -106,7 +106,7 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
         workers.execute(() -> run(ex));
       } catch (RejectedExecutionException e) {
         ex.route("overloaded");
-        ex.sendText(503, "server overloaded, retry later", java.util.Map.of("Retry-After", "1"));
+        root.refuse(ex, HttpHandler.Refusal.OVERLOADED, "server overloaded, retry later");
       }
     } else if (msg instanceof HttpContent content) {
       // content of a request we already answered and are discarding

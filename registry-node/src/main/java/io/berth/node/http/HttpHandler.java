@@ -1,5 +1,7 @@
 package io.berth.node.http;
 
+import java.util.Map;
+
 /**
  * Handles one HTTP request on a worker thread (blocking I/O is fine). A handler parses the request,
  * calls one service method and writes the response through the {@link Exchange}.
@@ -7,4 +9,24 @@ package io.berth.node.http;
 @FunctionalInterface
 public interface HttpHandler {
   void handle(Exchange exchange) throws Exception;
+
+  /** Why the server answers a request without running its handler. */
+  enum Refusal {
+    /** The path uses a normalisation trick ({@code //}, {@code ;}, dot segments, ...): 400. */
+    BAD_PATH,
+    /** The worker queue is full: the client should retry later. */
+    OVERLOADED
+  }
+
+  /**
+   * Answers a request the server refuses before {@link #handle} runs, in this handler's protocol
+   * format. Called on the event loop, so it must not block. The default is the short {@code
+   * text/plain} answer of the GOPROXY protocol (400, or 503 with {@code Retry-After}).
+   */
+  default void refuse(Exchange exchange, Refusal refusal, String reason) {
+    switch (refusal) {
+      case BAD_PATH -> exchange.sendText(400, "bad request path: " + reason);
+      case OVERLOADED -> exchange.sendText(503, reason, Map.of("Retry-After", "1"));
+    }
+  }
 }

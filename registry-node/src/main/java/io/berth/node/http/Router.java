@@ -7,7 +7,9 @@ import java.util.Locale;
 /**
  * Dispatches by path: exact paths first, then the longest matching prefix, then the fallback.
  * Before routing it rejects path-normalisation tricks ({@code //}, {@code ;}, backslash, NUL, dot
- * segments and their percent-encoded forms) with 400, so no handler ever sees them.
+ * segments and their percent-encoded forms) with 400, so no handler ever sees them; the refusal is
+ * written by the handler the path would be routed to ({@link HttpHandler#refuse}), so {@code /v2/}
+ * paths get OCI error JSON and GOPROXY paths short text.
  */
 public final class Router implements HttpHandler {
   private record Route(String path, boolean prefix, String name, HttpHandler handler) {}
@@ -45,7 +47,7 @@ public final class Router implements HttpHandler {
     String problem = unsafePath(ex.path());
     if (problem != null) {
       ex.route("rejected");
-      ex.sendText(400, "bad request path: " + problem);
+      handlerFor(ex.path()).refuse(ex, Refusal.BAD_PATH, problem);
       return;
     }
     String path = ex.path();
@@ -58,6 +60,21 @@ public final class Router implements HttpHandler {
     }
     ex.route(fallbackName);
     fallback.handle(ex);
+  }
+
+  /** Lets the handler the path is routed to answer in its own protocol's format. */
+  @Override
+  public void refuse(Exchange ex, Refusal refusal, String reason) {
+    handlerFor(ex.path()).refuse(ex, refusal, reason);
+  }
+
+  private HttpHandler handlerFor(String path) {
+    for (Route r : routes) {
+      if (r.prefix ? path.startsWith(r.path) : path.equals(r.path)) {
+        return r.handler;
+      }
+    }
+    return fallback;
   }
 
   /** Returns why a raw request path is unsafe, or null if it is acceptable. */

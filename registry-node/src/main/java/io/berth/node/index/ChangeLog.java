@@ -24,6 +24,11 @@ public interface ChangeLog {
     OWN,
     /** The event lost to local state by the conflict rules (recorded, not applied). */
     CONFLICT,
+    /**
+     * A last-writer-wins entry (OCI tag, manifest, blob link) already holds a newer write; the
+     * older one changes nothing. This is normal convergence, not a conflict.
+     */
+    SUPERSEDED,
     /** This node does not understand the change (newer schema); recorded and skipped. */
     UNSUPPORTED
   }

@@ -110,6 +110,19 @@ class ArchitectureTest {
   }
 
   @Test
+  void ociServicesArePlainJavaBelowTheHandler() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.oci")
+        .and()
+        .haveNameNotMatching("io\\.berth\\.node\\.oci\\.Oci(Handler|Route)(\\$.*)?")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.berth.node.http..", "io.netty..")
+        .check(classes);
+  }
+
+  @Test
   void clusterMembershipDoesNotDependOnProtocolsOrStorage() {
     noClasses()
         .that()
@@ -123,6 +136,17 @@ class ArchitectureTest {
             "io.berth.node.index..",
             "io.berth.node.storage..",
             "org.rocksdb..")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheOciErrorPackageWritesOciErrorResponses() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.berth.node.oci..", "io.berth.node.bootstrap..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.berth.node.oci..")
         .check(classes);
   }
 
