@@ -1,6 +1,7 @@
 package io.berth.node.index;
 
 import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.proto.index.v1.ChangeConflictRecord;
 import java.util.List;
 
 /**
@@ -38,6 +39,13 @@ public interface ChangeLog {
 
   String region();
 
+  /**
+   * The random id this node's index drew when it was created, stamped on its events with the node
+   * id: a node rebuilt under the same id with an empty index is a new incarnation, so its restarted
+   * sequence never collides with its old events, and it applies those old events like anyone's.
+   */
+  String incarnation();
+
   /** The sequence number of the newest event in the outbox (0 if none). */
   long lastSeq();
 
@@ -57,12 +65,26 @@ public interface ChangeLog {
    */
   int trimPublished(long beforeMillis);
 
+  /**
+   * Removes every event written before {@code beforeMillis}, published or not (retention of a node
+   * without a region log, where nothing is ever published).
+   *
+   * @return how many were removed
+   */
+  int trimAll(long beforeMillis);
+
   /** Applies an event from another node; idempotent. */
   ApplyResult apply(ChangeEvent event);
 
-  /** How many conflicts were recorded since start. */
+  /** How many conflicts this node has recorded (durably, across restarts). */
   long conflicts();
 
-  /** The most recent conflicts, newest last (for the admin API). */
+  /** The most recent conflicts as short text lines, newest last (for the status API). */
   List<String> recentConflicts();
+
+  /** Up to {@code max} of the most recent conflict records, oldest first. */
+  List<ChangeConflictRecord> conflictRecords(int max);
+
+  /** How many remote clock readings were further ahead of the local clock than allowed. */
+  long skewedClockReadings();
 }
