@@ -339,7 +339,8 @@ public final class NodeAssembly implements AutoCloseable {
                       + changeLog.incarnation(),
                   ensureTopic),
               metrics,
-              () -> {});
+              () -> {},
+              ev.applyDelayMillis());
       closeables.add(applier);
       relay.start();
       applier.start();

@@ -284,6 +284,7 @@ public record NodeConfig(
    *   <li>{@code readYourWritesWaitMillis}: how long an OCI manifest or blob GET that misses may
    *       wait for the applier to catch up with the region log's current end (0: never wait).
    *   <li>{@code relayDelayMillis}: tests only, a delay before each relay batch.
+   *   <li>{@code applyDelayMillis}: tests only, a delay before applying each polled batch.
    *   <li>{@code unsafeSkipOutbox}: benchmarks only, NEVER production: index changes write no
    *       events at all (nothing is replicated); it measures the cost of the change log.
    * </ul>
@@ -300,7 +301,8 @@ public record NodeConfig(
       Long localRetentionHours,
       Long maxClockSkewMillis,
       Long readYourWritesWaitMillis,
-      Boolean unsafeSkipOutbox) {
+      Boolean unsafeSkipOutbox,
+      Long applyDelayMillis) {
     public EventsSection {
       kafkaBootstrap = kafkaBootstrap == null ? "" : kafkaBootstrap;
       topic = topic == null ? "" : topic;
@@ -315,6 +317,7 @@ public record NodeConfig(
       readYourWritesWaitMillis =
           readYourWritesWaitMillis == null ? 1_000L : readYourWritesWaitMillis;
       unsafeSkipOutbox = unsafeSkipOutbox == null ? Boolean.FALSE : unsafeSkipOutbox;
+      applyDelayMillis = applyDelayMillis == null ? 0L : applyDelayMillis;
     }
 
     /** The section with the later settings at their defaults. */
@@ -336,6 +339,7 @@ public record NodeConfig(
           minInsyncReplicas,
           outboxRetentionHours,
           relayDelayMillis,
+          null,
           null,
           null,
           null,

@@ -32,13 +32,28 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
       new EnumMap<>(ChangeLog.ApplyResult.class);
   private final Map<Outcome, Timer> waits = new EnumMap<>(Outcome.class);
   private final Runnable onApplied;
+  private final long applyDelayMillis;
   private final Object progress = new Object();
   private volatile LogPosition applied = LogPosition.START;
   private volatile boolean caughtUp;
 
   public EventApplier(
       ChangeLog changes, ChangeSubscriber subscriber, MeterRegistry metrics, Runnable onApplied) {
+    this(changes, subscriber, metrics, onApplied, 0);
+  }
+
+  /**
+   * @param applyDelayMillis extra delay before applying each polled batch (0 in production; tests
+   *     use it to keep a node behind the log)
+   */
+  public EventApplier(
+      ChangeLog changes,
+      ChangeSubscriber subscriber,
+      MeterRegistry metrics,
+      Runnable onApplied,
+      long applyDelayMillis) {
     super("berth-event-applier");
+    this.applyDelayMillis = applyDelayMillis;
     this.changes = changes;
     this.subscriber = subscriber;
     this.onApplied = onApplied;
@@ -80,8 +95,11 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
   }
 
   @Override
-  protected void runOnce() {
+  protected void runOnce() throws InterruptedException {
     List<ChangeEvent> events = subscriber.poll(Duration.ofMillis(100));
+    if (!events.isEmpty() && applyDelayMillis > 0) {
+      Thread.sleep(applyDelayMillis);
+    }
     boolean any = false;
     for (ChangeEvent e : events) {
       ChangeLog.ApplyResult r = changes.apply(e);

@@ -55,6 +55,14 @@ public interface ChangeLog {
   /** Up to {@code max} outbox events with sequence numbers after {@code seq}, in order. */
   List<ChangeEvent> readAfter(long seq, int max);
 
+  /**
+   * Waits until an event after {@code seq} is in the outbox or {@code max} has passed (the relay
+   * wakes up on a commit instead of polling).
+   *
+   * @return whether there is an event after {@code seq}
+   */
+  boolean awaitAfter(long seq, java.time.Duration max) throws InterruptedException;
+
   /** Durably records that every event up to {@code seq} is published. */
   void markPublished(long seq);
 

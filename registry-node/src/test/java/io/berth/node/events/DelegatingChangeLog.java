@@ -44,6 +44,11 @@ class DelegatingChangeLog implements ChangeLog {
   }
 
   @Override
+  public boolean awaitAfter(long seq, java.time.Duration max) throws InterruptedException {
+    return d.awaitAfter(seq, max);
+  }
+
+  @Override
   public void markPublished(long seq) {
     d.markPublished(seq);
   }

@@ -41,6 +41,8 @@ public final class RocksChangeLog implements ChangeLog {
   private final AtomicLong conflicts = new AtomicLong();
   private final ArrayDeque<String> recentConflicts = new ArrayDeque<>();
   private volatile boolean outboxSkipped;
+  private final Object newEvents = new Object();
+  private volatile long committedSeq;
   private long seq;
   private volatile long published;
   private RocksModuleIndex modules;
@@ -58,6 +60,7 @@ public final class RocksChangeLog implements ChangeLog {
     this.nodeId = nodeId;
     this.region = region;
     this.seq = KeyLayout.seqOf(store.get(KeyLayout.CF_META, KeyLayout.META_SEQ));
+    this.committedSeq = seq;
     this.published = KeyLayout.seqOf(store.get(KeyLayout.CF_META, KeyLayout.META_PUBLISHED_SEQ));
     byte[] h = store.get(KeyLayout.CF_META, KeyLayout.META_HLC);
     Hlc persisted = Hlc.ZERO;
@@ -181,6 +184,10 @@ public final class RocksChangeLog implements ChangeLog {
             batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_HLC, proto(last).toByteArray());
           });
       seq = lastSeq;
+      committedSeq = lastSeq;
+      synchronized (newEvents) {
+        newEvents.notifyAll();
+      }
       return events;
     }
   }
@@ -234,6 +241,21 @@ public final class RocksChangeLog implements ChangeLog {
           return out.size() < max;
         });
     return out;
+  }
+
+  @Override
+  public boolean awaitAfter(long after, java.time.Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    synchronized (newEvents) {
+      while (committedSeq <= after) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        newEvents.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
   }
 
   @Override

@@ -1,0 +1,86 @@
+package io.berth.node.testsupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs the real {@code skopeo} (Debian package) with its HOME, runtime dir and temp dir under a
+ * test directory, so no user configuration or policy leaks in.
+ */
+public final class Skopeo {
+  /** The outcome of one skopeo command. */
+  public record Result(int code, String out, String err) {}
+
+  private final Path dir;
+
+  public Skopeo(Path dir) throws IOException {
+    this.dir = dir;
+    Files.createDirectories(dir.resolve("home"));
+    Files.createDirectories(dir.resolve("run"));
+  }
+
+  /** Fails loudly when skopeo is missing. */
+  public static void require() throws Exception {
+    try {
+      Process p = new ProcessBuilder("skopeo", "--version").redirectErrorStream(true).start();
+      if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
+        return;
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    throw new AssertionError(
+        "the real `skopeo` is required: apt-get install -y skopeo (bin/test-all installs it)");
+  }
+
+  /** {@code skopeo --insecure-policy --tmpdir <dir> <args>}, with a 5 minute timeout. */
+  public Result run(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("skopeo");
+    cmd.add("--insecure-policy");
+    cmd.add("--tmpdir");
+    cmd.add(dir.toString());
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "skopeo", ".out");
+    Path err = Files.createTempFile(dir, "skopeo", ".err");
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().put("HOME", dir.resolve("home").toString());
+    pb.environment().put("XDG_RUNTIME_DIR", dir.resolve("run").toString());
+    Process p = pb.start();
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("skopeo " + String.join(" ", args) + " timed out");
+    }
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  /** Like {@link #run} and asserts that skopeo succeeded. */
+  public Result ok(String... args) throws Exception {
+    Result r = run(args);
+    assertThat(r.code())
+        .as("skopeo " + String.join(" ", args) + "\n" + r.out() + "\n" + r.err())
+        .isZero();
+    return r;
+  }
+
+  /** digest hex -> bytes of every blob in an OCI layout. */
+  public static Map<String, byte[]> layoutBlobs(Path layout) throws IOException {
+    Map<String, byte[]> out = new TreeMap<>();
+    try (Stream<Path> files = Files.list(layout.resolve("blobs/sha256"))) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        out.put(f.getFileName().toString(), Files.readAllBytes(f));
+      }
+    }
+    return out;
+  }
+}
