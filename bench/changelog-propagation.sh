@@ -61,5 +61,7 @@ out=$(results_file changelog-propagation)
   echo "read-your-writes on C (one GET right after the 201): found % ${hits[*]}  median $(median "${hits[@]}")"
   echo "read-your-writes latency p50 ms: ${r50[*]}  median $(median "${r50[@]}"); p99 ms: ${r99[*]}  median $(median "${r99[@]}")"
   echo "target: propagation p99 <= 100 ms on loopback"
+  echo "B's apply lag (origin clock -> applied, server side, whole run incl. warm-up):"
+  curl -sf "$B/metrics" | grep '^berth_events_apply_lag' | sed 's/^/  /'
 } | tee -a "$out"
 log "results in $out"

@@ -84,7 +84,7 @@ for c in $CONCURRENCY; do
   {
     echo "c=$c with log:    p50 ms ${lp50[*]} median $(median "${lp50[@]}"); p99 ms ${lp99[*]} median $(median "${lp99[@]}"); req/s median $(median "${lrps[@]}")"
     echo "c=$c without log: p50 ms ${np50[*]} median $(median "${np50[@]}"); p99 ms ${np99[*]} median $(median "${np99[@]}"); req/s median $(median "${nrps[@]}")"
-    echo "c=$c cost of the log: p50 +$(awk -v a="$(median "${lp50[@]}")" -v b="$(median "${np50[@]}")" 'BEGIN {printf "%.3f", a-b}') ms, p99 +$(awk -v a="$(median "${lp99[@]}")" -v b="$(median "${np99[@]}")" 'BEGIN {printf "%.3f", a-b}') ms"
+    echo "c=$c cost of the log (with - without): p50 $(awk -v a="$(median "${lp50[@]}")" -v b="$(median "${np50[@]}")" 'BEGIN {printf "%+.3f", a-b}') ms, p99 $(awk -v a="$(median "${lp99[@]}")" -v b="$(median "${np99[@]}")" 'BEGIN {printf "%+.3f", a-b}') ms"
   } | tee -a "$out"
 done
 echo "target: p99 <= 5 ms at c=1 with the log" | tee -a "$out"

@@ -31,6 +31,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
   private final Map<ChangeLog.ApplyResult, Counter> counters =
       new EnumMap<>(ChangeLog.ApplyResult.class);
   private final Map<Outcome, Timer> waits = new EnumMap<>(Outcome.class);
+  private final Timer lag;
   private final Runnable onApplied;
   private final long applyDelayMillis;
   private final Object progress = new Object();
@@ -73,6 +74,11 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
               .tag("outcome", o.name().toLowerCase(Locale.ROOT))
               .register(metrics));
     }
+    lag =
+        Timer.builder("berth_events_apply_lag")
+            .description("from an event's origin clock reading until it was applied here")
+            .publishPercentiles(0.5, 0.99)
+            .register(metrics);
     Gauge.builder("berth_events_conflicts", changes, ChangeLog::conflicts)
         .description("remote changes that lost to local state (Go versions with other content)")
         .register(metrics);
@@ -104,6 +110,11 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     for (ChangeEvent e : events) {
       ChangeLog.ApplyResult r = changes.apply(e);
       counters.get(r).increment();
+      if (r == ChangeLog.ApplyResult.APPLIED) {
+        lag.record(
+            Math.max(0, System.currentTimeMillis() - e.getHlc().getWallMillis()),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
       any |= r == ChangeLog.ApplyResult.APPLIED;
     }
     LogPosition now = subscriber.position();
