@@ -58,7 +58,17 @@ public final class OutboxRelay extends BackgroundLoop {
     if (delayMillis > 0) {
       Thread.sleep(delayMillis);
     }
-    publisher.publish(batch);
+    try {
+      publisher.publish(batch);
+    } catch (ChangePublisher.PublishException e) {
+      int ok = Math.min(e.acknowledged(), batch.size());
+      if (ok > 0) {
+        // those are in the log: do not send them again (fewer duplicates after an outage)
+        changes.markPublished(batch.get(ok - 1).getSeq());
+        published.increment(ok);
+      }
+      throw e;
+    }
     changes.markPublished(batch.get(batch.size() - 1).getSeq());
     published.increment(batch.size());
   }

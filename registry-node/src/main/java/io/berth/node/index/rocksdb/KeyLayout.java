@@ -108,6 +108,11 @@ public final class KeyLayout {
     return java.nio.ByteBuffer.allocate(head.length + 8).put(head).putLong(seq).array();
   }
 
+  /** The mark of an event that carries no incarnation (written before incarnations existed). */
+  public static byte[] applied(String region, String node, long seq) {
+    return applied(region, node, "", seq);
+  }
+
   /** A conflict key: detection time first, so a scan lists conflicts oldest first. */
   public static byte[] conflict(long detectedMillis, byte[] appliedKey) {
     return java.nio.ByteBuffer.allocate(8 + appliedKey.length)
