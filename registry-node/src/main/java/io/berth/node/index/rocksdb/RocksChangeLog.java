@@ -42,6 +42,7 @@ public final class RocksChangeLog implements ChangeLog {
   private final ArrayDeque<String> recentConflicts = new ArrayDeque<>();
   private volatile boolean outboxSkipped;
   private final Object newEvents = new Object();
+  private final Object publishLock = new Object();
   private volatile long committedSeq;
   private long seq;
   private volatile long published;
@@ -260,7 +261,8 @@ public final class RocksChangeLog implements ChangeLog {
 
   @Override
   public void markPublished(long upTo) {
-    synchronized (commitLock) {
+    // its own lock, not the commit lock: the relay's fsync must not stall local writes
+    synchronized (publishLock) {
       if (upTo <= published) {
         return;
       }
