@@ -28,11 +28,11 @@ public interface ChangeSubscriber extends AutoCloseable {
   LogPosition position();
 
   /**
-   * The current end of the log (thread-safe; one round trip to the log).
+   * The current end of the log (thread-safe; one round trip to the log, at most {@code timeout}).
    *
-   * @throws IllegalStateException if the log cannot be reached
+   * @throws IllegalStateException if the log cannot be reached in time
    */
-  LogPosition end();
+  LogPosition end(Duration timeout);
 
   @Override
   void close();

@@ -160,7 +160,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     }
     LogPosition end;
     try {
-      end = subscriber.end();
+      end = subscriber.end(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
     } catch (RuntimeException e) {
       return Outcome.UNAVAILABLE;
     }

@@ -131,4 +131,16 @@ class EventApplierTest {
       resume.join();
     }
   }
+
+  @Test
+  void anUnreachableLogCostsAMissNoMoreThanTheLimit() throws Exception {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    try (EventApplier applier = new EventApplier(changes, log, metrics, () -> {}).start()) {
+      log.unreachable(true);
+      long t0 = System.nanoTime();
+      assertThat(applier.await(Duration.ofMillis(200)))
+          .isEqualTo(RegionCatchUp.Outcome.UNAVAILABLE);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    }
+  }
 }

@@ -13,6 +13,11 @@ final class InMemoryChangeSubscriber implements ChangeSubscriber {
   private int committed;
   private boolean paused;
   private int rewinds;
+  private volatile boolean unreachable;
+
+  void unreachable(boolean u) {
+    unreachable = u;
+  }
 
   synchronized void append(ChangeEvent e) {
     log.add(e);
@@ -71,7 +76,19 @@ final class InMemoryChangeSubscriber implements ChangeSubscriber {
   }
 
   @Override
-  public synchronized LogPosition end() {
+  public LogPosition end(Duration timeout) {
+    if (unreachable) {
+      try {
+        Thread.sleep(timeout.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("log unreachable");
+    }
+    return endNow();
+  }
+
+  private synchronized LogPosition endNow() {
     return new LogPosition(Map.of(0, (long) log.size()));
   }
 

@@ -169,13 +169,17 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
   }
 
   @Override
-  public LogPosition end() {
+  public LogPosition end(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
       Admin a = admin();
       List<TopicPartition> tps = partitions;
       if (tps == null) {
         TopicDescription d =
-            a.describeTopics(List.of(topic)).allTopicNames().get(3, TimeUnit.SECONDS).get(topic);
+            a.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(left(deadline), TimeUnit.NANOSECONDS)
+                .get(topic);
         List<TopicPartition> found = new ArrayList<>();
         d.partitions().forEach(p -> found.add(new TopicPartition(topic, p.partition())));
         tps = found;
@@ -185,7 +189,7 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
         query.put(tp, OffsetSpec.latest());
       }
       Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> r =
-          a.listOffsets(query).all().get(3, TimeUnit.SECONDS);
+          a.listOffsets(query).all().get(left(deadline), TimeUnit.NANOSECONDS);
       Map<Integer, Long> next = new HashMap<>();
       r.forEach((tp, info) -> next.put(tp.partition(), info.offset()));
       return new LogPosition(next);
@@ -195,6 +199,10 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  private static long left(long deadline) {
+    return Math.max(1, deadline - System.nanoTime());
   }
 
   private synchronized Admin admin() {
