@@ -689,19 +689,27 @@ public final class S3BlobStore implements BlobStore {
   }
 
   /**
-   * Deletes this writer's temporary objects and aborts multipart uploads that are this writer's or
-   * older than {@code incompleteUploadMaxAgeMinutes} (a dead writer's).
+   * Deletes temporary objects and aborts multipart uploads that are this writer's (it is starting,
+   * so none is live) or older than {@code incompleteUploadMaxAgeMinutes} (a dead writer's).
    */
   @Override
   public int cleanupIncomplete() {
     int removed = 0;
+    long cutoff = System.currentTimeMillis() - incompleteMaxAgeMillis;
+    String mineTmp = prefix + "tmp/" + writerId + "/";
     List<String> temps = new ArrayList<>();
-    listKeys(prefix + "tmp/" + writerId + "/", item -> temps.add(item.objectName()));
+    listKeys(
+        prefix + "tmp/",
+        item -> {
+          if (item.objectName().startsWith(mineTmp)
+              || item.lastModified().toInstant().toEpochMilli() < cutoff) {
+            temps.add(item.objectName());
+          }
+        });
     for (String key : temps) {
       remove(key);
       removed++;
     }
-    long cutoff = System.currentTimeMillis() - incompleteMaxAgeMillis;
     for (IncompleteUpload u : incompleteUploads()) {
       boolean mine = u.key().startsWith(prefix + "tmp/" + writerId + "/");
       boolean old = u.initiatedMillis() < cutoff;
