@@ -100,6 +100,9 @@ public final class S3BlobStore implements BlobStore {
   private final int presignExpirySeconds;
   private final Retry retry;
   private final ExecutorService uploads;
+  private final java.util.concurrent.ScheduledExecutorService janitor;
+  private final java.util.Queue<Leftover> leftovers =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final AtomicInteger threads = new AtomicInteger();
 
   /**
@@ -159,6 +162,14 @@ public final class S3BlobStore implements BlobStore {
               t.setDaemon(true);
               return t;
             });
+    this.janitor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "berth-s3-janitor");
+              t.setDaemon(true);
+              return t;
+            });
+    janitor.scheduleWithFixedDelay(this::retryLeftovers, 2, 2, TimeUnit.SECONDS);
     if (config.createBucket()) {
       try {
         if (!call(
@@ -394,13 +405,64 @@ public final class S3BlobStore implements BlobStore {
       call(
           "abort upload " + key,
           () -> client.abortMultipartUploadAsync(bucket, region, key, uploadId, null, null));
-    } catch (RuntimeException | ErrorResponseException e) {
+    } catch (ErrorResponseException e) {
+      if (!isNotFound(e)) {
+        log.warn("cannot abort multipart upload {} of {}: {}", uploadId, key, e.toString());
+      }
+    } catch (RuntimeException e) {
       log.warn(
-          "cannot abort multipart upload {} of {} (cleanupIncomplete retries at start): {}",
+          "cannot abort multipart upload {} of {} now, retrying in the background: {}",
           uploadId,
           key,
           e.toString());
+      queueLeftover(new Leftover(key, uploadId));
     }
+  }
+
+  /** A multipart upload to abort, or (uploadId null) a temporary object to delete, later. */
+  private record Leftover(String key, String uploadId) {}
+
+  private void queueLeftover(Leftover l) {
+    if (leftovers.size() < 10_000) {
+      leftovers.add(l);
+    }
+  }
+
+  /** Retries aborts and deletes that failed while the server was unreachable. */
+  private void retryLeftovers() {
+    int n = leftovers.size();
+    for (int i = 0; i < n; i++) {
+      Leftover l = leftovers.poll();
+      if (l == null) {
+        return;
+      }
+      try {
+        if (l.uploadId() == null) {
+          remove(l.key());
+        } else {
+          try {
+            call(
+                "abort upload " + l.key(),
+                () ->
+                    client.abortMultipartUploadAsync(
+                        bucket, region, l.key(), l.uploadId(), null, null));
+          } catch (ErrorResponseException e) {
+            if (!isNotFound(e)) {
+              throw new StorageException(e.getMessage(), e);
+            }
+          }
+        }
+        log.info("cleaned up leftover {} after a storage failure", l.key());
+      } catch (RuntimeException e) {
+        leftovers.add(l);
+        return;
+      }
+    }
+  }
+
+  /** How many aborts and deletes wait for the server to come back. */
+  public int pendingLeftovers() {
+    return leftovers.size();
   }
 
   /** Reads until {@code buf} is full or end of stream, hashing and enforcing limits. */
@@ -645,7 +707,11 @@ public final class S3BlobStore implements BlobStore {
     try {
       remove(key);
     } catch (RuntimeException e) {
-      log.warn("cannot delete temporary object {} (removed at next start): {}", key, e.toString());
+      log.warn(
+          "cannot delete temporary object {} now, retrying in the background: {}",
+          key,
+          e.toString());
+      queueLeftover(new Leftover(key, null));
     }
   }
 
@@ -840,6 +906,7 @@ public final class S3BlobStore implements BlobStore {
 
   @Override
   public void close() {
+    janitor.shutdownNow();
     uploads.shutdownNow();
     try {
       client.close();
