@@ -46,6 +46,35 @@ public final class StorageUnderTest implements UnaryOperator<NodeConfig>, AutoCl
     return bucket;
   }
 
+  /** The file (or S3Proxy backing file) holding a node's blob, for corrupting it on disk. */
+  public Path blobFile(io.berth.node.bootstrap.NodeAssembly node, io.berth.common.Digest d) {
+    if (s3 == null) {
+      return ((io.berth.node.storage.file.FileBlobStore) node.rawBlobStore()).pathOf(d);
+    }
+    return s3.objectFile(bucket, "blobs/" + d.algorithm().prefix() + "/" + d.hex());
+  }
+
+  /** The storage part of a YAML config for {@code berth} commands on the node's data. */
+  public java.util.Map<String, Object> yamlStorage(String dataDir) {
+    java.util.Map<String, Object> st = new java.util.LinkedHashMap<>();
+    st.put("dataDir", dataDir);
+    if (s3 != null) {
+      st.put("type", "s3");
+      st.put(
+          "s3",
+          java.util.Map.of(
+              "endpoint",
+              s3.endpoint(),
+              "bucket",
+              bucket,
+              "accessKey",
+              S3ProxyServer.ACCESS_KEY,
+              "secretKey",
+              S3ProxyServer.SECRET_KEY));
+    }
+    return st;
+  }
+
   @Override
   public void close() throws Exception {
     if (s3 != null) {

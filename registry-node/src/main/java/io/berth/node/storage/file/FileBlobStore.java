@@ -114,7 +114,7 @@ public final class FileBlobStore implements BlobStore {
       try {
         Files.createDirectories(target.getParent());
         if (Files.exists(target) && touch(actual)) {
-          return new StoredBlob(actual, total, Files.getLastModifiedTime(target).toMillis());
+          return new StoredBlob(actual, total, modifiedOrNow(target));
         }
         try {
           Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -125,7 +125,7 @@ public final class FileBlobStore implements BlobStore {
         }
         moved = true;
         fsyncDirectory(target.getParent());
-        return new StoredBlob(actual, total, Files.getLastModifiedTime(target).toMillis());
+        return new StoredBlob(actual, total, modifiedOrNow(target));
       } catch (IOException e) {
         throw new StorageException("cannot store blob " + actual, e);
       }
@@ -270,6 +270,15 @@ public final class FileBlobStore implements BlobStore {
 
   @Override
   public void close() {}
+
+  /** A concurrent delete (garbage collection) may already have removed a just-stored blob. */
+  private static long modifiedOrNow(Path p) throws IOException {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (NoSuchFileException e) {
+      return System.currentTimeMillis();
+    }
+  }
 
   private static void fsyncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
