@@ -99,6 +99,11 @@ public final class S3BlobStore implements BlobStore {
   private final long presignMinBytes;
   private final int presignExpirySeconds;
   private final Retry retry;
+  private final com.github.benmanes.caffeine.cache.Cache<Digest, Long> sizes =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+          .maximumSize(200_000)
+          .expireAfterWrite(Duration.ofSeconds(30))
+          .build();
   private final ExecutorService uploads;
   private final java.util.concurrent.ScheduledExecutorService janitor;
   private final java.util.Queue<Leftover> leftovers =
@@ -538,17 +543,29 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * A reader for the blob. The size of a blob seen in the last 30 s is reused without a HEAD
+   * request (content-addressed blobs never change size); {@link #stat} always asks the server.
+   */
   @Override
   public Optional<BlobReader> open(Digest digest) {
-    return stat(digest).map(s -> new S3BlobReader(blobKey(digest), s.size()));
+    Long known = sizes.getIfPresent(digest);
+    if (known != null) {
+      return Optional.of(new S3BlobReader(digest, known));
+    }
+    Optional<StoredBlob> s = stat(digest);
+    s.ifPresent(b -> sizes.put(digest, b.size()));
+    return s.map(b -> new S3BlobReader(digest, b.size()));
   }
 
   private final class S3BlobReader implements BlobReader {
+    private final Digest digest;
     private final String key;
     private final long size;
 
-    S3BlobReader(String key, long size) {
-      this.key = key;
+    S3BlobReader(Digest digest, long size) {
+      this.digest = digest;
+      this.key = blobKey(digest);
       this.size = size;
     }
 
@@ -578,7 +595,8 @@ public final class S3BlobStore implements BlobStore {
                         .build()));
       } catch (ErrorResponseException e) {
         if (isNotFound(e)) {
-          throw new java.io.FileNotFoundException("blob " + key + " was removed");
+          sizes.invalidate(digest);
+          throw new StorageException("blob " + key + " was removed from the bucket");
         }
         throw new StorageException("cannot read " + key + ": " + e.getMessage(), e);
       }
@@ -610,6 +628,7 @@ public final class S3BlobStore implements BlobStore {
 
   @Override
   public boolean delete(Digest digest) {
+    sizes.invalidate(digest);
     if (stat(digest).isEmpty()) {
       return false;
     }
@@ -651,6 +670,7 @@ public final class S3BlobStore implements BlobStore {
 
   @Override
   public boolean quarantine(Digest digest) {
+    sizes.invalidate(digest);
     String key = blobKey(digest);
     Optional<StatObjectResponse> s = statKey(key);
     if (s.isEmpty()) {
