@@ -134,8 +134,14 @@ public final class S3BlobStore implements BlobStore {
       access = System.getenv().getOrDefault("AWS_ACCESS_KEY_ID", "");
       secret = System.getenv().getOrDefault("AWS_SECRET_ACCESS_KEY", "");
     }
+    okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
+    // the default allows 5 concurrent requests per host, far too few for a node's worker pool
+    dispatcher.setMaxRequests(512);
+    dispatcher.setMaxRequestsPerHost(512);
     this.http =
         new OkHttpClient.Builder()
+            .dispatcher(dispatcher)
+            .connectionPool(new okhttp3.ConnectionPool(128, 5, TimeUnit.MINUTES))
             .connectTimeout(Duration.ofSeconds(Math.min(10, timeoutSeconds)))
             .readTimeout(Duration.ofSeconds(timeoutSeconds))
             .writeTimeout(Duration.ofSeconds(timeoutSeconds))
