@@ -99,6 +99,7 @@ public final class S3BlobStore implements BlobStore {
   private final long presignMinBytes;
   private final int presignExpirySeconds;
   private final Retry retry;
+  private volatile boolean stubServer;
   private final com.github.benmanes.caffeine.cache.Cache<Digest, Long> sizes =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
           .maximumSize(200_000)
@@ -237,12 +238,20 @@ public final class S3BlobStore implements BlobStore {
       throws IOException {
     boolean direct = expectation.digest() != null;
     String key = direct ? blobKey(expectation.digest()) : tmpKey();
-    String uploadId =
-        callOrFail(
-                "start upload " + key,
-                () -> client.createMultipartUploadAsync(bucket, region, key, null, null))
-            .result()
-            .uploadId();
+    long startedAt = System.currentTimeMillis();
+    String uploadId;
+    try {
+      uploadId =
+          callOrFail(
+                  "start upload " + key,
+                  () -> client.createMultipartUploadAsync(bucket, region, key, null, null))
+              .result()
+              .uploadId();
+    } catch (StorageException e) {
+      // the server may have created the upload before failing to answer: find and abort it later
+      queueLeftover(new Leftover(key, null, startedAt));
+      throw e;
+    }
     boolean completed = false;
     boolean tempLeft = false;
     BlockingQueue<byte[]> pool = new ArrayBlockingQueue<>(maxPartsInFlight + 2);
@@ -362,6 +371,10 @@ public final class S3BlobStore implements BlobStore {
           settle(f);
         }
         abort(key, uploadId);
+        if (!direct) {
+          // a completion whose answer was lost may have created the temporary object
+          removeQuietly(key);
+        }
       }
       if (tempLeft) {
         removeQuietly(key);
@@ -413,6 +426,20 @@ public final class S3BlobStore implements BlobStore {
 
   private void abort(String key, String uploadId) {
     try {
+      abortNow(key, uploadId);
+    } catch (RuntimeException e) {
+      log.warn(
+          "cannot abort multipart upload {} of {} now, retrying in the background: {}",
+          uploadId,
+          key,
+          e.toString());
+      queueLeftover(new Leftover(key, uploadId, 0));
+    }
+  }
+
+  /** Aborts an upload (absent is fine); throws StorageException when the server fails. */
+  private void abortNow(String key, String uploadId) {
+    try {
       call(
           "abort upload " + key,
           () -> client.abortMultipartUploadAsync(bucket, region, key, uploadId, null, null));
@@ -420,18 +447,23 @@ public final class S3BlobStore implements BlobStore {
       if (!isNotFound(e)) {
         log.warn("cannot abort multipart upload {} of {}: {}", uploadId, key, e.toString());
       }
-    } catch (RuntimeException e) {
-      log.warn(
-          "cannot abort multipart upload {} of {} now, retrying in the background: {}",
-          uploadId,
-          key,
-          e.toString());
-      queueLeftover(new Leftover(key, uploadId));
+    }
+    if (stubServer) {
+      // a server that keeps upload state as objects may keep some of them after a crash
+      List<String> rest = new ArrayList<>();
+      listKeys(".mpus-" + uploadId + "-", item -> rest.add(item.objectName()));
+      for (String k : rest) {
+        remove(k);
+      }
     }
   }
 
-  /** A multipart upload to abort, or (uploadId null) a temporary object to delete, later. */
-  private record Leftover(String key, String uploadId) {}
+  /**
+   * Cleanup to retry later: a multipart upload to abort ({@code uploadId}), uploads of {@code key}
+   * started since {@code orphanSince} whose id never reached us, or (both unset) a temporary object
+   * to delete.
+   */
+  private record Leftover(String key, String uploadId, long orphanSince) {}
 
   private void queueLeftover(Leftover l) {
     if (leftovers.size() < 10_000) {
@@ -448,20 +480,17 @@ public final class S3BlobStore implements BlobStore {
         return;
       }
       try {
-        if (l.uploadId() == null) {
-          remove(l.key());
-        } else {
-          try {
-            call(
-                "abort upload " + l.key(),
-                () ->
-                    client.abortMultipartUploadAsync(
-                        bucket, region, l.key(), l.uploadId(), null, null));
-          } catch (ErrorResponseException e) {
-            if (!isNotFound(e)) {
-              throw new StorageException(e.getMessage(), e);
+        if (l.orphanSince() > 0) {
+          // uploads of this key started around our failed attempt (clock skew allowance 60 s)
+          for (IncompleteUpload u : incompleteUploads()) {
+            if (u.key().equals(l.key()) && u.initiatedMillis() >= l.orphanSince() - 60_000) {
+              abortNow(u.key(), u.uploadId());
             }
           }
+        } else if (l.uploadId() == null) {
+          remove(l.key());
+        } else {
+          abortNow(l.key(), l.uploadId());
         }
         log.info("cleaned up leftover {} after a storage failure", l.key());
       } catch (RuntimeException e) {
@@ -737,7 +766,7 @@ public final class S3BlobStore implements BlobStore {
           "cannot delete temporary object {} now, retrying in the background: {}",
           key,
           e.toString());
-      queueLeftover(new Leftover(key, null));
+      queueLeftover(new Leftover(key, null, 0));
     }
   }
 
@@ -850,9 +879,11 @@ public final class S3BlobStore implements BlobStore {
                             null))
                 .result();
       } catch (UncheckedNotImplemented e) {
+        stubServer = true;
         return stubUploads();
       } catch (ErrorResponseException e) {
         if ("NotImplemented".equals(e.errorResponse().code())) {
+          stubServer = true;
           return stubUploads();
         }
         throw new StorageException("cannot list multipart uploads: " + e.getMessage(), e);

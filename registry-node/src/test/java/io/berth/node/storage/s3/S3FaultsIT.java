@@ -103,9 +103,16 @@ class S3FaultsIT {
         && store().allKeys().stream().allMatch(k -> k.startsWith("blobs/"));
   }
 
+  /** Parts of a registered multipart upload are arriving (S3Proxy keeps them as .mpus-* files). */
   private boolean uploadInFlight() throws IOException {
-    try (Stream<Path> s = Files.list(s3.bucketDir(BUCKET))) {
-      return s.anyMatch(p -> p.getFileName().toString().startsWith(".mpus-"));
+    try (Stream<Path> s = Files.walk(s3.bucketDir(BUCKET))) {
+      return s.anyMatch(
+          p ->
+              p.toString().contains("/.mpus-")
+                  && p.getFileName().toString().matches(".*-[0-9]+")
+                  && Files.isRegularFile(p));
+    } catch (java.io.UncheckedIOException e) {
+      return false; // a file vanished while walking
     }
   }
 
@@ -135,7 +142,7 @@ class S3FaultsIT {
                 return e;
               }
             });
-    await("the multipart upload to start")
+    await("parts of the multipart upload to arrive")
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofMillis(10))
         .until(() -> uploadInFlight() || first.isDone());
@@ -166,9 +173,20 @@ class S3FaultsIT {
     await("ready again")
         .atMost(Duration.ofSeconds(30))
         .until(() -> Http.get(url + "/readyz").statusCode() == 200);
-    await("the failed upload's leftovers are cleaned up")
-        .atMost(Duration.ofSeconds(60))
-        .until(this::nothingLeftBehind);
+    try {
+      await("the failed upload's leftovers are cleaned up")
+          .atMost(Duration.ofSeconds(60))
+          .until(this::nothingLeftBehind);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "left behind: keys "
+              + store().allKeys()
+              + ", uploads "
+              + store().incompleteUploads()
+              + ", pending "
+              + store().pendingLeftovers(),
+          e);
+    }
 
     HttpResponse<String> retry = Http.putFile(bigUrl, big);
     assertThat(retry.statusCode()).as(retry.body()).isEqualTo(201);
