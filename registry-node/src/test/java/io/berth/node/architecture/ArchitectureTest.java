@@ -34,7 +34,9 @@ class ArchitectureTest {
             "io.berth.node.oci..",
             "io.berth.node.upstream..",
             "io.berth.node.access..",
-            "io.berth.node.http..")
+            "io.berth.node.http..",
+            "io.berth.node.gc..",
+            "io.berth.node.scrub..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
