@@ -34,7 +34,9 @@ class ArchitectureTest {
             "io.berth.node.oci..",
             "io.berth.node.upstream..",
             "io.berth.node.access..",
-            "io.berth.node.http..")
+            "io.berth.node.http..",
+            "io.berth.node.replication..",
+            "io.berth.node.rpc..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
@@ -83,6 +85,17 @@ class ArchitectureTest {
             "io.berth.node.oci..",
             "io.berth.node.sumdb..",
             "io.berth.node.http..")
+        .check(classes);
+  }
+
+  @Test
+  void replicationServicesArePlainJavaAndOnlyTheRpcPackageSpeaksGrpc() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.berth.node.rpc..", "io.berth.node.bootstrap..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.grpc..")
         .check(classes);
   }
 

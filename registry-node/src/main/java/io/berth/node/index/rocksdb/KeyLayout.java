@@ -17,6 +17,8 @@ import java.util.List;
  * applied           &lt;region&gt; \0 &lt;node&gt; \0 seq (8 bytes)   Hlc of the applied remote event
  * meta              "seq" / "published_seq"                8-byte big-endian counters
  * meta              "hlc"                                  Hlc (last clock reading, persisted)
+ * artifacts         &lt;artifact key&gt; (the event key)        ArtifactMark (newest change held)
+ * link_fences       &lt;link id&gt; ("eu-&gt;us")                 8-byte big-endian highest epoch
  * </pre>
  */
 public final class KeyLayout {
@@ -29,11 +31,20 @@ public final class KeyLayout {
   public static final String CF_SUMDB_OBJECTS = "sumdb_objects";
   public static final String CF_OUTBOX = "outbox";
   public static final String CF_APPLIED = "applied";
+  public static final String CF_ARTIFACTS = "artifacts";
+  public static final String CF_LINK_FENCES = "link_fences";
 
   /** Every column family the index opens, in a fixed order. */
   public static final List<String> COLUMN_FAMILIES =
       List.of(
-          CF_META, CF_GOMOD_VERSIONS, CF_GOMOD_ANSWERS, CF_SUMDB_OBJECTS, CF_OUTBOX, CF_APPLIED);
+          CF_META,
+          CF_GOMOD_VERSIONS,
+          CF_GOMOD_ANSWERS,
+          CF_SUMDB_OBJECTS,
+          CF_OUTBOX,
+          CF_APPLIED,
+          CF_ARTIFACTS,
+          CF_LINK_FENCES);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");
   public static final byte[] META_SEQ = utf8("seq");
@@ -74,6 +85,14 @@ public final class KeyLayout {
   public static byte[] applied(String region, String node, long seq) {
     byte[] head = utf8(region + '\0' + node + '\0');
     return java.nio.ByteBuffer.allocate(head.length + 8).put(head).putLong(seq).array();
+  }
+
+  public static byte[] artifact(String key) {
+    return utf8(key);
+  }
+
+  public static byte[] linkFence(String link) {
+    return utf8(link);
   }
 
   static byte[] utf8(String s) {
