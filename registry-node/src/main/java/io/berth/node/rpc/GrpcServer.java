@@ -8,14 +8,17 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The node's gRPC listener (blob transfer for the replicator). */
+/** The node's gRPC listener (the replication service the replicator calls). */
 public final class GrpcServer implements AutoCloseable {
   private final Server server;
 
   public GrpcServer(String host, int port, List<BindableService> services) {
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-            .maxInboundMessageSize(4 << 20);
+            .maxInboundMessageSize(4 << 20)
+            // replicators ping every 10 s to notice a dead node quickly
+            .permitKeepAliveTime(5, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true);
     services.forEach(b::addService);
     this.server = b.build();
   }
