@@ -11,11 +11,41 @@ import java.util.Map;
 /** A registry node in its own JVM ({@code berth serve}), for crash tests that kill -9 it. */
 public final class NodeProcess implements AutoCloseable {
   private final JavaProcess process;
+  private final String host;
   private final int port;
 
   private NodeProcess(JavaProcess process, int port) {
+    this(process, "127.0.0.1", port);
+  }
+
+  private NodeProcess(JavaProcess process, String host, int port) {
     this.process = process;
+    this.host = host;
     this.port = port;
+  }
+
+  /**
+   * Starts a node listening on {@code host:port} (any 127.x.y.z address; a fixed port lets a test
+   * stop and restart the node where clients expect it) with {@code dataDir} and extra BERTH_* env.
+   */
+  public static NodeProcess start(
+      String host, int port, Path dataDir, Map<String, String> env, Path log)
+      throws IOException, InterruptedException {
+    Map<String, String> all = new HashMap<>();
+    all.put("BERTH_HTTP_ACCESS_LOG", "false");
+    all.put("BERTH_NODE_ID", "crash-node");
+    all.putAll(env);
+    all.put("BERTH_HTTP_HOST", host);
+    JavaProcess p =
+        JavaProcess.start(
+            "io.berth.node.Main",
+            List.of("serve", "--port", Integer.toString(port), "--data-dir", dataDir.toString()),
+            all,
+            List.of(),
+            log);
+    NodeProcess n = new NodeProcess(p, host, port);
+    n.awaitHealthy(Duration.ofSeconds(60));
+    return n;
   }
 
   /** Starts a node on a free loopback port with {@code dataDir} and extra BERTH_* env. */
@@ -64,7 +94,20 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + port;
+    return "http://" + host + ":" + port;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  /** The JVM's process id (to pause it with SIGSTOP, for example). */
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   public int port() {
