@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A replicator instance in its own JVM ({@code io.berth.replicator.Main run}), configured with
- * regions and links, that tests can kill with SIGKILL or pause with SIGSTOP (a frozen process whose
- * ZooKeeper session expires, like a long GC pause).
+ * A replicator instance in its own JVM ({@code io.berth.replicator.Main replicator run}),
+ * configured with regions and links, that tests can kill with SIGKILL or pause with SIGSTOP (a
+ * frozen process whose ZooKeeper session expires, like a long GC pause).
  */
 public final class ReplicatorProcess implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -87,7 +87,7 @@ public final class ReplicatorProcess implements AutoCloseable {
     JavaProcess p =
         JavaProcess.start(
             "io.berth.replicator.Main",
-            List.of("run", "--config", config.toString()),
+            List.of("replicator", "run", "--config", config.toString()),
             Map.of(),
             List.of("-Xmx256m"),
             dir.resolve(id + ".log"));

@@ -78,7 +78,10 @@ class ConfigLoaderTest {
             Map.of(
                 "BERTH_NODE_MODE", "replica",
                 "BERTH_HTTP_GRPC_PORT", "9090",
-                "BERTH_CLUSTER_PEERS", "eu=http://10.0.0.1:8080, us=http://10.0.1.1:8080"));
+                "BERTH_CLUSTER_PEERS", "eu=http://10.0.0.1:8080, us=http://10.0.1.1:8080",
+                "BERTH_JAVA_OPTS", "-Xmx1g",
+                "BERTH_LOG_LEVEL", "DEBUG",
+                "BERTH_REGISTRY", "http://x"));
     assertThat(c.node().replica()).isTrue();
     assertThat(c.http().grpcPort()).isEqualTo(9090);
     assertThat(c.cluster().peers())

@@ -78,7 +78,11 @@ public final class LinksCommand implements Callable<Integer> {
         }
         status = JSON.readTree(r.body());
       } catch (IOException | IllegalArgumentException e) {
-        unreachable.add(base + " (" + e.getMessage() + ")");
+        unreachable.add(
+            base
+                + " ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                + ")");
         continue;
       }
       for (JsonNode l : status.path("links")) {

@@ -10,8 +10,24 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "berth replicator 0.1.0",
     description = "Berth replicator: cross-region links between registry regions.",
-    subcommands = {RunCommand.class, LinksCommand.class})
+    subcommands = {ReplicatorCommand.Replicator.class, LinksCommand.class})
 public final class ReplicatorCommand implements Runnable {
+
+  /** {@code berth replicator ...}. */
+  @Command(
+      name = "replicator",
+      mixinStandardHelpOptions = true,
+      description = "Run a replicator instance (berth replicator run --config <file>).",
+      subcommands = {RunCommand.class})
+  public static final class Replicator implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: run");
+    }
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override

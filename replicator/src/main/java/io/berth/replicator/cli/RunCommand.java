@@ -29,9 +29,7 @@ public final class RunCommand implements Callable<Integer> {
     if (file == null && System.getenv("BERTH_REPLICATOR_CONFIG") != null) {
       file = Path.of(System.getenv("BERTH_REPLICATOR_CONFIG"));
     }
-    java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
-    env.remove("BERTH_REPLICATOR_CONFIG");
-    ReplicatorConfig cfg = ConfigLoader.load(file, env);
+    ReplicatorConfig cfg = ConfigLoader.load(file, System.getenv());
     ReplicatorAssembly replicator = new ReplicatorAssembly(cfg);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

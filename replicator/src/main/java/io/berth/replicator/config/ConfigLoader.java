@@ -56,7 +56,9 @@ public final class ConfigLoader {
       }
     }
     for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
-      if (!e.getKey().startsWith(PREFIX)) {
+      if (!e.getKey().startsWith(PREFIX)
+          || e.getKey().equals("BERTH_REPLICATOR_CONFIG")
+          || e.getKey().equals("BERTH_REPLICATOR_URLS")) {
         continue;
       }
       List<String> words =

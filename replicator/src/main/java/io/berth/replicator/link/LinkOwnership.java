@@ -54,6 +54,7 @@ public final class LinkOwnership implements AutoCloseable {
   private final AtomicBoolean owning = new AtomicBoolean();
   private final AtomicLong epoch = new AtomicLong(-1);
   private volatile State state = State.NEW;
+  private int shortTerms;
 
   public LinkOwnership(
       CuratorFramework client, String source, String target, String instanceId, Work work) {
@@ -66,7 +67,11 @@ public final class LinkOwnership implements AutoCloseable {
             new LeaderSelectorListener() {
               @Override
               public void takeLeadership(CuratorFramework c) throws Exception {
+                if (Thread.interrupted()) {
+                  log.warn("{}: an interrupt was pending when the term began; cleared", path);
+                }
                 long e = beginTerm();
+                long began = System.nanoTime();
                 epoch.set(e);
                 owning.set(true);
                 log.info("{}: owner of link with epoch {}", path, e);
@@ -86,6 +91,7 @@ public final class LinkOwnership implements AutoCloseable {
                 } finally {
                   owning.set(false);
                   log.info("{}: gave up the link (epoch {})", path, e);
+                  pauseAfterShortTerm(began);
                 }
               }
 
@@ -101,6 +107,23 @@ public final class LinkOwnership implements AutoCloseable {
             });
     selector.setId(instanceId);
     selector.autoRequeue();
+  }
+
+  /**
+   * A term that ended within seconds (the target refused it, or it failed at once) is followed by a
+   * growing pause (up to 5 s) before competing again, so a persistent failure cannot spin.
+   */
+  private void pauseAfterShortTerm(long beganNanos) {
+    if (System.nanoTime() - beganNanos > 10_000_000_000L) {
+      shortTerms = 0;
+      return;
+    }
+    long delay = Math.min(5_000, 100L << Math.min(6, shortTerms++));
+    try {
+      Thread.sleep(delay);
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private long beginTerm() throws Exception {

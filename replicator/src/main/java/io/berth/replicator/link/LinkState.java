@@ -40,6 +40,7 @@ public final class LinkState {
   private volatile long lastLagMillis = -1;
   private volatile long lastReplicatedAt;
   private volatile String lastError = "";
+  private volatile long lastErrorAt;
   private final Map<String, long[]> copies = new ConcurrentHashMap<>();
   private final Counter replicated;
   private final Counter echo;
@@ -132,6 +133,7 @@ public final class LinkState {
   void failed(String stage, Throwable e) {
     failure(stage).increment();
     lastError = stage + ": " + e.getMessage();
+    lastErrorAt = System.currentTimeMillis();
     phase = Phase.RETRYING;
   }
 
@@ -210,6 +212,7 @@ public final class LinkState {
     copies.forEach((d, c) -> inFlight.put(d, Map.of("sent", c[0], "size", c[1])));
     m.put("copying", inFlight);
     m.put("lastError", lastError);
+    m.put("lastErrorAt", lastErrorAt);
     return m;
   }
 }

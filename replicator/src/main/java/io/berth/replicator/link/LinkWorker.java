@@ -124,7 +124,16 @@ public final class LinkWorker implements LinkOwnership.Work {
       Backoff backoff)
       throws InterruptedException {
     List<ChangeEvent> batch = null;
-    while (term.valid() && !Thread.currentThread().isInterrupted()) {
+    while (true) {
+      if (!term.valid() || Thread.currentThread().isInterrupted()) {
+        log.info(
+            "{}: term {} over (valid {}, interrupted {})",
+            config.id(),
+            fence.epoch(),
+            term.valid(),
+            Thread.currentThread().isInterrupted());
+        return;
+      }
       String stage = "consume";
       try {
         if (batch == null) {
@@ -162,9 +171,12 @@ public final class LinkWorker implements LinkOwnership.Work {
         log.warn("{}: fenced off by a newer owner, ending term {}", config.id(), fence.epoch());
         return;
       } catch (InterruptedException e) {
+        log.info("{}: term {} interrupted in {}", config.id(), fence.epoch(), stage, e);
         return;
       } catch (RuntimeException e) {
         if (!term.valid() || Thread.currentThread().isInterrupted()) {
+          log.info(
+              "{}: term {} ended during {}: {}", config.id(), fence.epoch(), stage, e.toString());
           return;
         }
         state.failed(stage, e);

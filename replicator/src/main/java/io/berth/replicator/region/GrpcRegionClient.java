@@ -64,6 +64,17 @@ public final class GrpcRegionClient implements RegionClient {
               .maxInboundMessageSize(8 << 20)
               .build();
     }
+
+    /**
+     * Records a failure. The channel's own reconnect backoff grows to minutes; resetting it lets
+     * the caller's bounded backoff decide when to try again, so a node that returns is used within
+     * seconds.
+     */
+    void down(StatusRuntimeException e) {
+      up = false;
+      lastError = e.getStatus().getCode() + " " + e.getStatus().getDescription();
+      channel.resetConnectBackoff();
+    }
   }
 
   /**
@@ -150,8 +161,7 @@ public final class GrpcRegionClient implements RegionClient {
         if (!nodeFailure(e.getStatus().getCode())) {
           throw map(what, n, e);
         }
-        n.up = false;
-        n.lastError = e.getStatus().getCode() + " " + e.getStatus().getDescription();
+        n.down(e);
         last = e;
       }
     }
@@ -178,8 +188,7 @@ public final class GrpcRegionClient implements RegionClient {
         if (!nodeFailure(e.getStatus().getCode())) {
           throw map("begin term " + fence.epoch(), n, e);
         }
-        n.up = false;
-        n.lastError = e.getStatus().getCode() + " " + e.getStatus().getDescription();
+        n.down(e);
         last = e;
       }
     }
@@ -298,8 +307,7 @@ public final class GrpcRegionClient implements RegionClient {
     } catch (StatusRuntimeException e) {
       interruptedCheck(e);
       if (nodeFailure(e.getStatus().getCode())) {
-        n.up = false;
-        n.lastError = e.getStatus().getCode() + " " + e.getStatus().getDescription();
+        n.down(e);
         preferred.compareAndSet(idx, idx + 1);
       }
       throw map("write " + digest, n, e);
