@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.it.support.DumpLogsOnFailure;
 import io.berth.it.support.Region;
 import io.berth.it.support.ReplicatorProcess;
 import io.berth.it.support.ReplicatorProcess.LinkSpec;
@@ -26,6 +27,7 @@ import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicaModeIT {
   static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path tmp;
+
+  @RegisterExtension static final DumpLogsOnFailure logs = new DumpLogsOnFailure(() -> tmp);
+
   static TestingServer zk;
   static KafkaBroker kafka;
   static Region primary;

@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.Digest;
+import io.berth.it.support.DumpLogsOnFailure;
 import io.berth.it.support.GoPublishing;
 import io.berth.it.support.Region;
 import io.berth.it.support.ReplicatorProcess;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,11 +58,17 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicationIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final int SESSION_MS = 5_000;
-  static final long BANDWIDTH = 16L << 20;
+
+  /** a->b copies at 8 MiB/s, so a 60-100 MiB copy lasts long enough to interrupt it. */
+  static final long BANDWIDTH = 8L << 20;
+
   static final String AB = "a->b";
   static final String BA = "b->a";
 
   @TempDir static Path tmp;
+
+  @RegisterExtension static final DumpLogsOnFailure logs = new DumpLogsOnFailure(() -> tmp);
+
   static TestingServer zk;
   static KafkaBroker kafka;
   static Region a;
@@ -338,7 +346,7 @@ class ReplicationIT {
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(50))
-        .until(() -> copiedSoFar(owner) > 20L << 20);
+        .until(() -> copiedSoFar(owner) > 12L << 20);
     long oldEpoch = owner.link(AB).path("epoch").asLong();
     owner.pause(); // frozen mid-copy: no heartbeats, so ZooKeeper expires its session
     try {
