@@ -6,7 +6,6 @@ import io.berth.replicator.region.RegionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,24 +149,5 @@ public final class BlobCopier {
     public void close() {
       current.close();
     }
-  }
-
-  /** Wraps a long consumer as a {@link Listener} that only counts bytes (for tests). */
-  public static Listener counting(LongConsumer bytes) {
-    return new Listener() {
-      @Override
-      public void sent(String digest, long n) {
-        bytes.accept(n);
-      }
-
-      @Override
-      public void started(String digest, long size) {}
-
-      @Override
-      public void finished(String digest, long size, boolean copied) {}
-
-      @Override
-      public void failed(String digest, RuntimeException cause) {}
-    };
   }
 }
