@@ -36,7 +36,9 @@ class ArchitectureTest {
             "io.berth.node.access..",
             "io.berth.node.http..",
             "io.berth.node.gc..",
-            "io.berth.node.scrub..")
+            "io.berth.node.scrub..",
+            "io.berth.node.replication..",
+            "io.berth.node.rpc..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
@@ -149,6 +151,17 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("io.berth.node.oci..")
+        .check(classes);
+  }
+
+  @Test
+  void replicationServicesArePlainJavaAndOnlyTheRpcPackageSpeaksGrpc() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.berth.node.rpc..", "io.berth.node.bootstrap..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.grpc..")
         .check(classes);
   }
 
