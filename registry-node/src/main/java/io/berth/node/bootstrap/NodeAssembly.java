@@ -3,14 +3,30 @@ package io.berth.node.bootstrap;
 import io.berth.node.access.AccessPolicy;
 import io.berth.node.access.OpenAccessPolicy;
 import io.berth.node.access.PrivatePatterns;
+import io.berth.node.access.ReplicaAccessPolicy;
+import io.berth.node.cluster.JobOwner;
+import io.berth.node.cluster.LeaderJobOwner;
+import io.berth.node.cluster.LocalLockJobOwner;
+import io.berth.node.cluster.RegionPromotion;
+import io.berth.node.cluster.ScheduledJob;
 import io.berth.node.cluster.ZooKeeperSession;
 import io.berth.node.config.NodeConfig;
+import io.berth.node.events.ChangePublisher;
 import io.berth.node.events.EventApplier;
 import io.berth.node.events.EventsStatusHandler;
 import io.berth.node.events.OutboxRelay;
 import io.berth.node.events.kafka.KafkaChangePublisher;
 import io.berth.node.events.kafka.KafkaChangeSubscriber;
 import io.berth.node.events.kafka.KafkaTopics;
+import io.berth.node.gc.BlobReferences;
+import io.berth.node.gc.GarbageCollector;
+import io.berth.node.gc.GcHandler;
+import io.berth.node.gc.GcService;
+import io.berth.node.gc.GoModuleReferences;
+import io.berth.node.gc.GuardedBlobStore;
+import io.berth.node.gc.OciReferences;
+import io.berth.node.gc.RecentWrites;
+import io.berth.node.gc.SumdbReferences;
 import io.berth.node.gomod.ChecksumVerifier;
 import io.berth.node.gomod.GoModuleService;
 import io.berth.node.gomod.GoProxyHandler;
@@ -21,6 +37,7 @@ import io.berth.node.http.OpsHandlers;
 import io.berth.node.http.Router;
 import io.berth.node.index.rocksdb.RocksChangeLog;
 import io.berth.node.index.rocksdb.RocksIndexStore;
+import io.berth.node.index.rocksdb.RocksLinkFenceStore;
 import io.berth.node.index.rocksdb.RocksModuleIndex;
 import io.berth.node.index.rocksdb.RocksOciIndex;
 import io.berth.node.index.rocksdb.RocksSumdbIndex;
@@ -29,9 +46,24 @@ import io.berth.node.oci.OciMissHandler;
 import io.berth.node.oci.OciRegistryService;
 import io.berth.node.oci.OciRoute;
 import io.berth.node.oci.OciUploads;
+import io.berth.node.replication.LinkFences;
+import io.berth.node.replication.LocalApplyPublisher;
+import io.berth.node.replication.ReplicationService;
+import io.berth.node.replication.ReplicationStatusHandler;
+import io.berth.node.replication.WhereHandler;
+import io.berth.node.replication.WhereService;
+import io.berth.node.rpc.GrpcServer;
+import io.berth.node.rpc.ReplicationRpc;
+import io.berth.node.scrub.BlobRepairSource;
+import io.berth.node.scrub.GoUpstreamRepair;
+import io.berth.node.scrub.ScrubHandler;
+import io.berth.node.scrub.ScrubService;
+import io.berth.node.scrub.Scrubber;
 import io.berth.node.storage.BlobStore;
+import io.berth.node.storage.CachedProbe;
 import io.berth.node.storage.CachingBlobStore;
 import io.berth.node.storage.file.FileBlobStore;
+import io.berth.node.storage.s3.S3BlobStore;
 import io.berth.node.sumdb.SumdbChecksumVerifier;
 import io.berth.node.sumdb.SumdbHandler;
 import io.berth.node.sumdb.SumdbService;
@@ -64,7 +96,13 @@ public final class NodeAssembly implements AutoCloseable {
   private final NodeConfig config;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final PrometheusMeterRegistry metrics;
+  private final BlobStore rawBlobStore;
   private final BlobStore blobStore;
+  private final RecentWrites recentWrites;
+  private final List<BlobReferences> blobReferences = new ArrayList<>();
+  private final List<BlobRepairSource> repairSources = new ArrayList<>();
+  private GcService gcService;
+  private ScrubService scrubService;
   private final RocksIndexStore indexStore;
   private final RocksChangeLog changeLog;
   private final RocksModuleIndex moduleIndex;
@@ -78,6 +116,8 @@ public final class NodeAssembly implements AutoCloseable {
   private OutboxRelay relay;
   private EventApplier applier;
   private ZooKeeperSession zooKeeper;
+  private GrpcServer grpc;
+  private volatile RegionPromotion promotion;
   private final java.util.concurrent.ScheduledExecutorService housekeeping =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -102,7 +142,14 @@ public final class NodeAssembly implements AutoCloseable {
       NodeConfig config, java.util.function.UnaryOperator<AccessPolicy> policyDecorator) {
     this.config = config;
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    this.blobStore = new CachingBlobStore(buildBlobStore(config), 64L << 20, 64L << 10);
+    this.rawBlobStore = buildBlobStore(config);
+    this.recentWrites =
+        new RecentWrites(
+            Duration.ofMinutes(Math.max(1, Math.min(60, config.storage().gc().graceMinutes()))),
+            200_000);
+    this.blobStore =
+        new GuardedBlobStore(
+            new CachingBlobStore(rawBlobStore, 64L << 20, 64L << 10), recentWrites);
     closeables.add(blobStore);
     this.indexStore = new RocksIndexStore(config.storage().indexDir());
     closeables.add(indexStore);
@@ -120,16 +167,24 @@ public final class NodeAssembly implements AutoCloseable {
     changeLog.attach(moduleIndex, sumdbIndex);
     this.ociIndex = new RocksOciIndex(indexStore, changeLog);
     changeLog.addApplier(ociIndex::applyRemote);
-    this.accessPolicy = policyDecorator.apply(new OpenAccessPolicy());
+    AccessPolicy base = policyDecorator.apply(new OpenAccessPolicy());
+    this.accessPolicy =
+        config.node().replica()
+            ? new ReplicaAccessPolicy(base, config.node().region(), this::promoted)
+            : base;
     this.privatePatterns = new PrivatePatterns(config.go().privatePatterns());
+    blobReferences.add(new GoModuleReferences(moduleIndex));
+    blobReferences.add(new SumdbReferences(sumdbIndex));
+    blobReferences.add(new OciReferences(ociIndex));
   }
 
   private static BlobStore buildBlobStore(NodeConfig config) {
     return switch (config.storage().type()) {
       case "file" -> new FileBlobStore(config.storage().blobDir(), config.node().id());
+      case "s3" -> new S3BlobStore(config.storage().s3(), config.node().id());
       default ->
           throw new io.berth.node.config.ConfigException(
-              "storage.type '" + config.storage().type() + "' is not supported (use: file)");
+              "storage.type '" + config.storage().type() + "' is not supported (use: file, s3)");
     };
   }
 
@@ -153,6 +208,8 @@ public final class NodeAssembly implements AutoCloseable {
     wireOci();
     wireGoModules();
     wireEvents();
+    wireMaintenance();
+    wireReplication();
     server =
         new HttpServer(
             config.http().host(),
@@ -307,16 +364,7 @@ public final class NodeAssembly implements AutoCloseable {
     boolean kafka = !ev.kafkaBootstrap().isBlank();
     if (kafka) {
       String topic = ev.topicFor(config.node().region());
-      Runnable ensureTopic =
-          ev.createTopic()
-              ? () ->
-                  KafkaTopics.ensure(
-                      ev.kafkaBootstrap(),
-                      topic,
-                      ev.partitions(),
-                      ev.replicationFactor(),
-                      ev.minInsyncReplicas())
-              : () -> {};
+      Runnable ensureTopic = ensureTopic(topic);
       relay =
           new OutboxRelay(
               changeLog,
@@ -398,6 +446,256 @@ public final class NodeAssembly implements AutoCloseable {
             Clock.systemUTC(),
             metrics);
     router.prefix(SumdbHandler.PREFIX, "sumdb", new SumdbHandler(sumdb));
+  }
+
+  /**
+   * Storage readiness, garbage collection and scrub (issue 4). Reference sources for GC come from
+   * {@link #blobReferences} (Go modules and sumdb here; OCI wiring adds its own before this runs).
+   */
+  private void wireMaintenance() {
+    if (rawBlobStore instanceof S3BlobStore s3) {
+      CachedProbe probe = new CachedProbe(s3::probe, config.storage().s3().readinessCacheMillis());
+      readiness.add(probe::get);
+    }
+    buildMaintenance();
+    router.exact(GcHandler.PATH, "gc", new GcHandler(gcService));
+    router.exact(ScrubHandler.PATH, "scrub", new ScrubHandler(scrubService));
+    NodeConfig.StorageSection st = config.storage();
+    boolean singleOwner = !st.sharedBlobs() || zooKeeper != null;
+    if (!singleOwner) {
+      log.warn(
+          "storage is shared ({}) but cluster.zookeeper is not set: scheduled gc and scrub are off"
+              + " (no single owner); run them by hand with berth gc / berth scrub",
+          st.type().equals("s3") ? "bucket " + st.s3().bucket() : st.sharedBlobDir());
+      return;
+    }
+    if (st.gc().enabled()) {
+      closeables.add(
+          new ScheduledJob(
+                  "gc",
+                  alwaysOwner(),
+                  Duration.ofMinutes(st.gc().initialDelayMinutes()),
+                  Duration.ofMinutes(st.gc().intervalMinutes()),
+                  stillOwner -> gcService.runNow(null, Duration.ZERO))
+              .start());
+    }
+    if (st.scrub().enabled()) {
+      closeables.add(
+          new ScheduledJob(
+                  "scrub",
+                  alwaysOwner(),
+                  Duration.ofMinutes(st.scrub().initialDelayMinutes()),
+                  Duration.ofHours(st.scrub().intervalHours()),
+                  stillOwner -> scrubService.runNow(Duration.ZERO))
+              .start());
+    }
+  }
+
+  /** The schedule only triggers; the services check ownership themselves. */
+  private static JobOwner alwaysOwner() {
+    return new JobOwner() {
+      @Override
+      public <T> java.util.Optional<T> runAsOwner(
+          Duration wait, java.util.function.Function<java.util.function.BooleanSupplier, T> work) {
+        return java.util.Optional.ofNullable(work.apply(() -> true));
+      }
+
+      @Override
+      public String describe() {
+        return "the schedule";
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private void buildMaintenance() {
+    if (gcService != null) {
+      return;
+    }
+    NodeConfig.StorageSection st = config.storage();
+    NodeConfig.GoSection go = config.go();
+    repairSources.add(
+        0,
+        new GoUpstreamRepair(
+            moduleIndex,
+            new GoProxyUpstream(
+                go.upstreams(), Duration.ofSeconds(go.upstreamTimeoutSeconds()), metrics),
+            privatePatterns));
+    gcService =
+        new GcService(
+            new GarbageCollector(
+                blobStore,
+                recentWrites,
+                blobReferences,
+                Duration.ofMinutes(st.gc().graceMinutes()),
+                Clock.systemUTC(),
+                metrics),
+            jobOwner("gc"),
+            st.gc().dryRun());
+    scrubService =
+        new ScrubService(
+            new Scrubber(
+                rawBlobStore,
+                blobStore,
+                repairSources,
+                st.scrub().bytesPerSecond(),
+                st.scrub().quarantine(),
+                st.scrub().repair(),
+                Clock.systemUTC(),
+                metrics),
+            jobOwner("scrub"));
+  }
+
+  private JobOwner jobOwner(String job) {
+    JobOwner owner =
+        zooKeeper != null
+            ? new LeaderJobOwner(
+                    zooKeeper, "/leaders/" + config.node().region() + "/" + job, config.node().id())
+                .start()
+            : new LocalLockJobOwner(lockDir().resolve(job + ".lock"));
+    closeables.add(owner);
+    return owner;
+  }
+
+  /**
+   * Where lock files live: the blob directory for file storage (shared with its users), else the
+   * data dir.
+   */
+  private Path lockDir() {
+    return config.storage().type().equals("file")
+        ? config.storage().blobDir()
+        : Path.of(config.storage().dataDir());
+  }
+
+  /**
+   * The blob reference sources garbage collection marks from. Wiring code adds sources (OCI
+   * manifests, tags, links, upload sessions) before {@link #start} (or before {@link
+   * #maintenance()} for the CLI).
+   */
+  public List<BlobReferences> blobReferences() {
+    return blobReferences;
+  }
+
+  /** Sources scrub repairs corrupt blobs from (after the Go upstream); add before start. */
+  public List<BlobRepairSource> repairSources() {
+    return repairSources;
+  }
+
+  /**
+   * GC and scrub for a node that is not started ({@code berth gc}, {@code berth scrub}): joins
+   * ZooKeeper when configured (so the leader elsewhere keeps ownership) and returns the services.
+   */
+  public synchronized Maintenance maintenance() {
+    if (state == State.NEW && zooKeeper == null && !config.cluster().zookeeper().isBlank()) {
+      wireCluster();
+    }
+    buildMaintenance();
+    return new Maintenance(gcService, scrubService);
+  }
+
+  /** The maintenance services of this node. */
+  public record Maintenance(GcService gc, ScrubService scrub) {}
+
+  /** The store below the caches (scrub reads it; tests corrupt it). */
+  public BlobStore rawBlobStore() {
+    return rawBlobStore;
+  }
+
+  private Runnable ensureTopic(String topic) {
+    NodeConfig.EventsSection ev = config.events();
+    return ev.createTopic()
+        ? () ->
+            KafkaTopics.ensure(
+                ev.kafkaBootstrap(),
+                topic,
+                ev.partitions(),
+                ev.replicationFactor(),
+                ev.minInsyncReplicas())
+        : () -> {};
+  }
+
+  /**
+   * Replication (issue 6): the where API, the DR replica role, and the gRPC service the replicator
+   * uses (blobs in and out, fenced by link epoch; remote events republished into the region log).
+   */
+  private void wireReplication() {
+    NodeConfig.NodeSection node = config.node();
+    if (node.replica()) {
+      if (zooKeeper != null) {
+        promotion = new RegionPromotion(zooKeeper, node.region()).start();
+        closeables.add(promotion);
+        log.info("DR replica of region {}: client writes refused until promoted", node.region());
+      } else {
+        log.warn(
+            "DR replica without cluster.zookeeper: client writes are refused and the region cannot"
+                + " be promoted; set node.mode to primary and restart to take writes");
+      }
+    }
+    List<WhereService.Peer> peers = new ArrayList<>();
+    for (String p : config.cluster().peers()) {
+      try {
+        peers.add(WhereService.Peer.parse(p));
+      } catch (IllegalArgumentException e) {
+        throw new io.berth.node.config.ConfigException("cluster.peers: " + e.getMessage());
+      }
+    }
+    router.exact(
+        "/_berth/api/where",
+        "where",
+        new WhereHandler(new WhereService(node.region(), node.id(), changeLog, peers)));
+    LinkFences fences = new LinkFences(new RocksLinkFenceStore(indexStore), metrics);
+    router.exact(
+        "/_berth/api/replication",
+        "replication_status",
+        new ReplicationStatusHandler(
+            node.id(),
+            node.region(),
+            node.mode(),
+            () -> !node.replica() || promoted(),
+            () -> promotion == null ? null : promotion.current().orElse(null),
+            this::grpcPort,
+            fences));
+    if (config.http().grpcPort() < 0) {
+      return;
+    }
+    NodeConfig.EventsSection ev = config.events();
+    String topic = ev.topicFor(node.region());
+    ChangePublisher regionLog =
+        ev.kafkaBootstrap().isBlank()
+            ? new LocalApplyPublisher(changeLog)
+            : new KafkaChangePublisher(
+                ev.kafkaBootstrap(), topic, ensureTopic(topic), "berth-republish");
+    closeables.add(regionLog);
+    ReplicationRpc rpc =
+        new ReplicationRpc(
+            new ReplicationService(blobStore, changeLog, regionLog, fences, metrics));
+    closeables.add(rpc);
+    grpc = new GrpcServer(config.http().host(), config.http().grpcPort(), List.of(rpc));
+    try {
+      grpc.start();
+    } catch (java.io.IOException e) {
+      throw new io.berth.node.config.ConfigException(
+          "cannot listen for gRPC on "
+              + config.http().host()
+              + ":"
+              + config.http().grpcPort()
+              + ": "
+              + e.getMessage());
+    }
+    closeables.add(grpc);
+    log.info("replication gRPC on {}:{}", config.http().host(), grpc.port());
+  }
+
+  private boolean promoted() {
+    RegionPromotion p = promotion;
+    return p != null && p.promoted();
+  }
+
+  /** The gRPC port, or -1 when gRPC is off. */
+  public int grpcPort() {
+    return grpc == null ? -1 : grpc.port();
   }
 
   private ChecksumVerifier checksumVerifier() {

@@ -29,6 +29,16 @@ public final class ConfigLoader {
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+  /** BERTH_* variables that are not settings: read by bin/berth, the CLI or logback. */
+  static final java.util.Set<String> NOT_SETTINGS =
+      java.util.Set.of(
+          "BERTH_CONFIG",
+          "BERTH_JAVA_OPTS",
+          "BERTH_REGISTRY",
+          "BERTH_LOG_LEVEL",
+          "BERTH_ACCESS_LOG_LEVEL",
+          "BERTH_REPLICATOR_URLS");
+
   private ConfigLoader() {}
 
   /**
@@ -85,7 +95,7 @@ public final class ConfigLoader {
   private static void applyEnv(ObjectNode tree, Map<String, String> env) {
     Map<String, String> sorted = new TreeMap<>(env);
     for (Map.Entry<String, String> e : sorted.entrySet()) {
-      if (!e.getKey().startsWith("BERTH_") || e.getKey().equals("BERTH_CONFIG")) {
+      if (!e.getKey().startsWith("BERTH_") || NOT_SETTINGS.contains(e.getKey())) {
         continue;
       }
       List<String> words = List.of(e.getKey().substring(6).toLowerCase(Locale.ROOT).split("_"));

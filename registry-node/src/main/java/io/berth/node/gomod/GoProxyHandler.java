@@ -113,6 +113,14 @@ public final class GoProxyHandler implements HttpHandler {
 
   private void write(Exchange ex, Kind kind, GoAnswer answer) throws java.io.IOException {
     if (answer instanceof GoAnswer.Stored s) {
+      java.util.Optional<java.net.URI> redirect =
+          kind == Kind.ZIP && !ex.isHead() ? s.blob().redirectUrl() : java.util.Optional.empty();
+      if (redirect.isPresent()) {
+        // a presigned object-store URL: signed in its query, carries no client credentials
+        ex.sendEmpty(
+            307, Map.of("Location", redirect.get().toString(), "Cache-Control", "no-store"));
+        return;
+      }
       ex.sendBlob(200, s.blob(), 0, s.blob().size(), headers(kind, s.immutable()));
     } else if (answer instanceof GoAnswer.Bytes b) {
       Map<String, String> h = headers(kind, false);

@@ -242,7 +242,11 @@ public final class Exchange {
     }
     try (InputStream in = blob.openRange(offset, length);
         OutputStream out = startStreaming(status, headers, length)) {
-      in.transferTo(out);
+      byte[] buf = new byte[CHUNK];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        out.write(buf, 0, n);
+      }
     }
   }
 

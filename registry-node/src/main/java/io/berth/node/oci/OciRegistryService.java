@@ -183,7 +183,8 @@ public final class OciRegistryService {
   public UploadOutcome mount(
       RepositoryName repository, Digest digest, RepositoryName from, boolean mayReadFrom) {
     if (mayReadFrom && from != null && index.blobLink(from, digest).isPresent()) {
-      Optional<StoredBlob> stat = blobs.stat(digest);
+      // touch first: it protects the blob from a concurrent garbage collection until linked
+      Optional<StoredBlob> stat = blobs.touch(digest) ? blobs.stat(digest) : Optional.empty();
       if (stat.isPresent()) {
         index.linkBlob(repository, digest, stat.get().size());
         return new BlobCreated(repository, digest);

@@ -31,6 +31,15 @@ public interface BlobReader {
     return Optional.empty();
   }
 
+  /**
+   * A URL from which a client may fetch the whole blob directly (a presigned object-store URL),
+   * when the store is configured to offer one for this blob. It carries its own short-lived
+   * signature in the query string, never the caller's credentials. Empty by default.
+   */
+  default Optional<java.net.URI> redirectUrl() {
+    return Optional.empty();
+  }
+
   /** The whole content, when the reader already holds it in memory (small cached blobs). */
   default Optional<byte[]> inMemory() {
     return Optional.empty();

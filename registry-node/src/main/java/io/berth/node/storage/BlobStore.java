@@ -15,10 +15,13 @@ import java.util.function.Consumer;
  *   <li>{@link #put} streams its input (it never holds the whole blob in memory), hashes every byte
  *       while writing, and makes the blob visible under its digest only after the hash matched the
  *       expectation. A failed put leaves nothing visible and no temporary data behind.
- *   <li>Putting content that is already stored succeeds and changes nothing.
+ *   <li>Putting content that is already stored succeeds, keeps the content and refreshes the blob's
+ *       modified time (like {@link #touch}), so garbage collection treats it as just written.
  *   <li>{@link #open} and {@link #stat} return empty for a blob that is not stored; they never
  *       return partial content.
  *   <li>{@link #delete} is idempotent.
+ *   <li>{@link #quarantine} moves a blob out of the live keyspace: afterwards {@link #open}, {@link
+ *       #stat} and {@link #forEach} do not see it, and a later {@link #put} stores it anew.
  * </ul>
  *
  * Failures of the backing system are reported as {@link StorageException}; a blob that does not
@@ -51,6 +54,25 @@ public interface BlobStore extends AutoCloseable {
    * @return whether a blob was removed
    */
   boolean delete(Digest digest);
+
+  /**
+   * Refreshes the modified time of a stored blob to now, without changing its content. Writers call
+   * it (through {@link #put} of existing content, or directly for a blob they reference without
+   * uploading it) so that garbage collection's grace period starts again.
+   *
+   * @return false if the blob is not stored
+   * @throws StorageException if the backing store fails
+   */
+  boolean touch(Digest digest);
+
+  /**
+   * Moves a blob out of the live keyspace into a quarantine area kept for inspection (scrub found
+   * it corrupt). Quarantining a missing blob is not an error.
+   *
+   * @return whether a blob was moved
+   * @throws StorageException if the backing store fails
+   */
+  boolean quarantine(Digest digest);
 
   /**
    * Visits every stored blob (for garbage collection and scrub). The visit order is unspecified.

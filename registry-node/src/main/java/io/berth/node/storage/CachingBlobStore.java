@@ -67,6 +67,17 @@ public final class CachingBlobStore implements BlobStore {
   }
 
   @Override
+  public boolean touch(Digest digest) {
+    return inner.touch(digest);
+  }
+
+  @Override
+  public boolean quarantine(Digest digest) {
+    cache.invalidate(digest);
+    return inner.quarantine(digest);
+  }
+
+  @Override
   public void forEach(Consumer<StoredBlob> visitor) {
     inner.forEach(visitor);
   }

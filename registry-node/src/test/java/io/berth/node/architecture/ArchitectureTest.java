@@ -34,7 +34,11 @@ class ArchitectureTest {
             "io.berth.node.oci..",
             "io.berth.node.upstream..",
             "io.berth.node.access..",
-            "io.berth.node.http..")
+            "io.berth.node.http..",
+            "io.berth.node.gc..",
+            "io.berth.node.scrub..",
+            "io.berth.node.replication..",
+            "io.berth.node.rpc..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
@@ -164,6 +168,17 @@ class ArchitectureTest {
             "org.rocksdb..",
             "io.berth.node.events.kafka..",
             "io.berth.node.index.rocksdb..")
+        .check(classes);
+  }
+
+  @Test
+  void replicationServicesArePlainJavaAndOnlyTheRpcPackageSpeaksGrpc() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.berth.node.rpc..", "io.berth.node.bootstrap..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.grpc..")
         .check(classes);
   }
 

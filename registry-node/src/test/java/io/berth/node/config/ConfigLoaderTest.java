@@ -64,4 +64,30 @@ class ConfigLoaderTest {
     NodeConfig c = ConfigLoader.load(example, Map.of());
     assertThat(c.http().port()).isEqualTo(8080);
   }
+
+  @Test
+  void replicationSettings() {
+    NodeConfig d = ConfigLoader.load(null, Map.of());
+    assertThat(d.node().mode()).isEqualTo("primary");
+    assertThat(d.node().replica()).isFalse();
+    assertThat(d.http().grpcPort()).as("gRPC off by default").isEqualTo(-1);
+    assertThat(d.cluster().peers()).isEmpty();
+    NodeConfig c =
+        ConfigLoader.load(
+            null,
+            Map.of(
+                "BERTH_NODE_MODE", "replica",
+                "BERTH_HTTP_GRPC_PORT", "9090",
+                "BERTH_CLUSTER_PEERS", "eu=http://10.0.0.1:8080, us=http://10.0.1.1:8080",
+                "BERTH_JAVA_OPTS", "-Xmx1g",
+                "BERTH_LOG_LEVEL", "DEBUG",
+                "BERTH_REGISTRY", "http://x"));
+    assertThat(c.node().replica()).isTrue();
+    assertThat(c.http().grpcPort()).isEqualTo(9090);
+    assertThat(c.cluster().peers())
+        .containsExactly("eu=http://10.0.0.1:8080", "us=http://10.0.1.1:8080");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("BERTH_NODE_MODE", "secondary")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("node.mode must be primary or replica");
+  }
 }

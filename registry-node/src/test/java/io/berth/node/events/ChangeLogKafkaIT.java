@@ -441,8 +441,10 @@ class ChangeLogKafkaIT {
     logs.start();
     logger.addAppender(logs);
     String topic = "berth.eu.changes.conflict";
-    NodeAssembly ca = new NodeAssembly(config("ca", topic, 0, 0, 1_000)).start();
-    NodeAssembly cb = new NodeAssembly(config("cb", topic, 0, 0, 1_000)).start();
+    // both relays hold their batches for a while, so both nodes store their own v1.0.0 before
+    // either sees the other's event (a true race, made deterministic)
+    NodeAssembly ca = new NodeAssembly(config("ca", topic, 3_000, 0, 1_000)).start();
+    NodeAssembly cb = new NodeAssembly(config("cb", topic, 3_000, 0, 1_000)).start();
     try {
       publish(ca, "corp.example.com/race", "v1.0.0", "from A");
       publish(cb, "corp.example.com/race", "v1.0.0", "from B");

@@ -2,8 +2,10 @@ package io.berth.node.events;
 
 import io.berth.node.index.ChangeLog;
 import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.proto.index.v1.ArtifactMark;
 import io.berth.proto.index.v1.ChangeConflictRecord;
 import java.util.List;
+import java.util.Optional;
 
 /** A {@link ChangeLog} that forwards every call, for tests that override one method. */
 class DelegatingChangeLog implements ChangeLog {
@@ -66,6 +68,16 @@ class DelegatingChangeLog implements ChangeLog {
   @Override
   public ApplyResult apply(ChangeEvent event) {
     return d.apply(event);
+  }
+
+  @Override
+  public boolean holds(ChangeEvent event) {
+    return d.holds(event);
+  }
+
+  @Override
+  public Optional<ArtifactMark> lastChange(String key) {
+    return d.lastChange(key);
   }
 
   @Override

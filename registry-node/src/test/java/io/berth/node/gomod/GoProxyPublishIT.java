@@ -10,6 +10,7 @@ import io.berth.node.cli.BerthCommand;
 import io.berth.node.testsupport.GoModules;
 import io.berth.node.testsupport.GoTool;
 import io.berth.node.testsupport.Http;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import io.berth.proto.index.v1.ModuleVersionRecord;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and uses them from the real go command through the node: download, build, run, and the hashes go
  * computes equal those Berth stored.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GoProxyPublishIT {
   static final String GREETER = "corp.example.com/Team/Greeter";
   static final String LIB = "corp.example.com/app/lib";
@@ -34,19 +37,30 @@ class GoProxyPublishIT {
   @TempDir static Path tmp;
   static NodeAssembly node;
 
+  /** Storage under test; the default is the embedded file store. */
+  protected StorageUnderTest storage() throws Exception {
+    return StorageUnderTest.file();
+  }
+
+  static StorageUnderTest storage;
+
   @BeforeAll
-  static void start() throws Exception {
+  void start() throws Exception {
     GoTool.requireGo();
+    storage = storage();
     node =
         TestNodes.start(
             tmp.resolve("node"),
-            c -> c.withGo(TestNodes.go("off", List.of("corp.example.com"), 60)));
+            c -> storage.apply(c.withGo(TestNodes.go("off", List.of("corp.example.com"), 60))));
   }
 
   @AfterAll
-  static void stop() {
+  void stop() throws Exception {
     if (node != null) {
       node.close();
+    }
+    if (storage != null) {
+      storage.close();
     }
   }
 

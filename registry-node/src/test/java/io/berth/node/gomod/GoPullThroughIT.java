@@ -8,6 +8,7 @@ import io.berth.node.testsupport.GoModules;
 import io.berth.node.testsupport.GoTool;
 import io.berth.node.testsupport.Http;
 import io.berth.node.testsupport.StaticGoProxy;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * upstream fetch, and with the upstream stopped cached versions still download and {@code list} is
  * served stale.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GoPullThroughIT {
   static final String MOD = "github.com/Example/Widgets";
 
@@ -39,7 +42,7 @@ class GoPullThroughIT {
   static NodeAssembly node;
 
   @BeforeAll
-  static void start() throws Exception {
+  void start() throws Exception {
     GoTool.requireGo();
     Path tree = tmp.resolve("tree");
     StringBuilder big = new StringBuilder("package widgets\n\nvar Data = []string{\n");
@@ -66,18 +69,30 @@ class GoPullThroughIT {
             "w.go",
             "package widgets\n\nconst Name = \"widgets\"\n"));
     upstream = new StaticGoProxy(tree);
+    storage = storage();
     node =
         TestNodes.start(
-            tmp.resolve("node"), c -> c.withGo(TestNodes.go(upstream.url(), List.of(), 1)));
+            tmp.resolve("node"),
+            c -> storage.apply(c.withGo(TestNodes.go(upstream.url(), List.of(), 1))));
   }
 
+  /** Storage under test; the default is the embedded file store. */
+  protected StorageUnderTest storage() throws Exception {
+    return StorageUnderTest.file();
+  }
+
+  static StorageUnderTest storage;
+
   @AfterAll
-  static void stop() {
+  void stop() throws Exception {
     if (node != null) {
       node.close();
     }
     if (upstream != null) {
       upstream.close();
+    }
+    if (storage != null) {
+      storage.close();
     }
   }
 

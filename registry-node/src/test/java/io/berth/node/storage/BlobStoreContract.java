@@ -153,6 +153,37 @@ public abstract class BlobStoreContract {
   }
 
   @Test
+  void quarantinedBlobIsNoLongerServedOrListed() throws Exception {
+    byte[] content = random(3000, 7);
+    StoredBlob b = store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    assertThat(store.quarantine(b.digest())).isTrue();
+    assertThat(store.open(b.digest())).isEmpty();
+    assertThat(store.stat(b.digest())).isEmpty();
+    List<StoredBlob> all = new ArrayList<>();
+    store.forEach(all::add);
+    assertThat(all).isEmpty();
+    assertThat(store.quarantine(b.digest())).isFalse();
+    StoredBlob again = store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    assertThat(store.open(again.digest())).isPresent();
+  }
+
+  @Test
+  void touchRefreshesTheModifiedTime() throws Exception {
+    byte[] content = random(100, 8);
+    StoredBlob b = store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    long before = store.stat(b.digest()).orElseThrow().modifiedMillis();
+    Thread.sleep(1100); // object stores keep Last-Modified with one-second resolution
+    assertThat(store.touch(b.digest())).isTrue();
+    assertThat(store.stat(b.digest()).orElseThrow().modifiedMillis()).isGreaterThan(before);
+    Thread.sleep(1100);
+    store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    assertThat(store.stat(b.digest()).orElseThrow().modifiedMillis())
+        .as("putting stored content refreshes its time")
+        .isGreaterThan(before + 1000);
+    assertThat(store.touch(Digest.sha256("absent".getBytes()))).isFalse();
+  }
+
+  @Test
   void missingBlobIsEmpty() {
     Digest d = Digest.sha256("absent".getBytes());
     assertThat(store.stat(d)).isEmpty();

@@ -44,6 +44,16 @@ public final class Http {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A POST without a body. */
+  public static HttpResponse<String> post(String url) throws IOException, InterruptedException {
+    return CLIENT.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(120))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   /** A raw HTTP/1.1 exchange: sends {@code request} bytes as is and returns the whole response. */
   public static String raw(int port, String request) throws IOException {
     try (Socket s = new Socket("127.0.0.1", port)) {

@@ -25,6 +25,8 @@ import java.util.List;
  * oci_links         &lt;repository&gt; \0 &lt;digest&gt;             OciBlobLinkRecord (live or tombstone)
  * oci_referrers     &lt;repository&gt; \0 &lt;subject&gt; \0 &lt;digest&gt;  OciDescriptor (live referrers only)
  * oci_uploads       &lt;upload id&gt;                           OciUploadSession (local, not replicated)
+ * artifacts         &lt;artifact key&gt; (the event key)        ArtifactMark (newest change held)
+ * link_fences       &lt;link id&gt; ("eu-&gt;us")                 8-byte big-endian highest epoch
  * </pre>
  *
  * <p>OCI keys sort a repository's entries together and in byte order (tags list, catalog); {@code
@@ -47,6 +49,8 @@ public final class KeyLayout {
   public static final String CF_OCI_LINKS = "oci_links";
   public static final String CF_OCI_REFERRERS = "oci_referrers";
   public static final String CF_OCI_UPLOADS = "oci_uploads";
+  public static final String CF_ARTIFACTS = "artifacts";
+  public static final String CF_LINK_FENCES = "link_fences";
   public static final String CF_CONFLICTS = "conflicts";
 
   /** Every column family the index opens, in a fixed order. */
@@ -64,6 +68,8 @@ public final class KeyLayout {
           CF_OCI_LINKS,
           CF_OCI_REFERRERS,
           CF_OCI_UPLOADS,
+          CF_ARTIFACTS,
+          CF_LINK_FENCES,
           CF_CONFLICTS);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");
@@ -160,6 +166,14 @@ public final class KeyLayout {
 
   public static byte[] ociUpload(String id) {
     return utf8(id);
+  }
+
+  public static byte[] artifact(String key) {
+    return utf8(key);
+  }
+
+  public static byte[] linkFence(String link) {
+    return utf8(link);
   }
 
   static byte[] utf8(String s) {

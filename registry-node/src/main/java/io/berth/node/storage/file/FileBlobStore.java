@@ -22,6 +22,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.UUID;
@@ -44,6 +45,7 @@ public final class FileBlobStore implements BlobStore {
 
   private final Path blobs;
   private final Path tmp;
+  private final Path quarantine;
 
   public FileBlobStore(Path root) {
     this(root, "local");
@@ -56,6 +58,7 @@ public final class FileBlobStore implements BlobStore {
   public FileBlobStore(Path root, String writerId) {
     this.blobs = root.resolve("blobs");
     this.tmp = root.resolve("tmp").resolve(writerId);
+    this.quarantine = root.resolve("quarantine");
     try {
       Files.createDirectories(blobs);
       Files.createDirectories(tmp);
@@ -110,8 +113,8 @@ public final class FileBlobStore implements BlobStore {
       Path target = pathOf(actual);
       try {
         Files.createDirectories(target.getParent());
-        if (Files.exists(target)) {
-          return new StoredBlob(actual, total, Files.getLastModifiedTime(target).toMillis());
+        if (Files.exists(target) && touch(actual)) {
+          return new StoredBlob(actual, total, modifiedOrNow(target));
         }
         try {
           Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -122,7 +125,7 @@ public final class FileBlobStore implements BlobStore {
         }
         moved = true;
         fsyncDirectory(target.getParent());
-        return new StoredBlob(actual, total, Files.getLastModifiedTime(target).toMillis());
+        return new StoredBlob(actual, total, modifiedOrNow(target));
       } catch (IOException e) {
         throw new StorageException("cannot store blob " + actual, e);
       }
@@ -167,6 +170,40 @@ public final class FileBlobStore implements BlobStore {
     } catch (IOException e) {
       throw new StorageException("cannot delete blob " + digest, e);
     }
+  }
+
+  @Override
+  public boolean touch(Digest digest) {
+    try {
+      Files.setLastModifiedTime(pathOf(digest), FileTime.fromMillis(System.currentTimeMillis()));
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      throw new StorageException("cannot touch blob " + digest, e);
+    }
+  }
+
+  @Override
+  public boolean quarantine(Digest digest) {
+    Path target =
+        quarantine
+            .resolve(digest.algorithm().prefix())
+            .resolve(digest.hex() + "." + UUID.randomUUID());
+    try {
+      Files.createDirectories(target.getParent());
+      Files.move(pathOf(digest), target, StandardCopyOption.ATOMIC_MOVE);
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      throw new StorageException("cannot quarantine blob " + digest, e);
+    }
+  }
+
+  /** The directory holding quarantined blobs ({@code <alg>/<hex>.<uuid>}). */
+  public Path quarantineDirectory() {
+    return quarantine;
   }
 
   @Override
@@ -233,6 +270,15 @@ public final class FileBlobStore implements BlobStore {
 
   @Override
   public void close() {}
+
+  /** A concurrent delete (garbage collection) may already have removed a just-stored blob. */
+  private static long modifiedOrNow(Path p) throws IOException {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (NoSuchFileException e) {
+      return System.currentTimeMillis();
+    }
+  }
 
   private static void fsyncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

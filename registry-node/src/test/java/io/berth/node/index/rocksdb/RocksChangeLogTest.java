@@ -235,4 +235,56 @@ class RocksChangeLogTest {
       assertThat(log.lastSeq()).isZero();
     }
   }
+
+  @Test
+  void marksTheNewestChangeOfEachArtifactAndKnowsWhatItHolds() {
+    Path a = dir.resolve("ma");
+    Path b = dir.resolve("mb");
+    List<ChangeEvent> fromA;
+    try (RocksIndexStore store = new RocksIndexStore(a)) {
+      RocksChangeLog log = new RocksChangeLog(store, "a", "eu", 60_000);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      log.attach(idx, new RocksSumdbIndex(store, log));
+      assertThat(log.lastChange("go:example.com/m@v1.0.0")).isEmpty();
+      idx.merge(rec("v1.0.0", "sha256:01"));
+      fromA = log.readAfter(0, 10);
+      var mark = log.lastChange("go:example.com/m@v1.0.0").orElseThrow();
+      assertThat(mark.getOriginRegion()).isEqualTo("eu");
+      assertThat(mark.getOriginNode()).isEqualTo("a");
+      assertThat(mark.getChange()).isEqualTo("GO_VERSION_STORED");
+      assertThat(mark.getDeleted()).isFalse();
+      assertThat(mark.getFirstLocalUnixMillis()).isPositive();
+      assertThat(log.holds(fromA.get(0))).as("its own event").isTrue();
+      assertThat(log.holds(fromA.get(0).toBuilder().setSeq(99).build()))
+          .as("a sequence it never wrote")
+          .isFalse();
+    }
+    try (RocksIndexStore store = new RocksIndexStore(b)) {
+      RocksChangeLog log = new RocksChangeLog(store, "a", "us", 60_000);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      log.attach(idx, new RocksSumdbIndex(store, log));
+      ChangeEvent remote = fromA.get(0);
+      assertThat(log.holds(remote)).as("same node id, other region: not its own").isFalse();
+      assertThat(log.apply(remote)).isEqualTo(ChangeLog.ApplyResult.APPLIED);
+      assertThat(log.holds(remote)).isTrue();
+      var mark = log.lastChange(remote.getKey()).orElseThrow();
+      assertThat(mark.getOriginRegion()).as("the origin region is kept").isEqualTo("eu");
+      assertThat(mark.getSeq()).isEqualTo(remote.getSeq());
+    }
+  }
+
+  @Test
+  void anEarlierIncarnationOfThisNodeIsHeldOnlyOnceApplied() {
+    ChangeEvent former = remote("a", "old-life", 1, new Hlc(1000, 0), "v9.0.0");
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = open(store, "a");
+      new RocksModuleIndex(store, log).merge(rec("v1.0.0", "sha256:01"));
+      assertThat(log.lastSeq()).isEqualTo(1);
+      assertThat(log.holds(former))
+          .as("same id and sequence, another incarnation: not held")
+          .isFalse();
+      assertThat(log.apply(former)).isEqualTo(ChangeLog.ApplyResult.APPLIED);
+      assertThat(log.holds(former)).isTrue();
+    }
+  }
 }

@@ -1,0 +1,52 @@
+package io.berth.node.gc;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.node.http.Exchange;
+import io.berth.node.http.HttpHandler;
+import io.berth.node.storage.StorageException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code POST /_berth/api/gc[?dryRun=true|false]}: runs garbage collection on this node now and
+ * answers the report as JSON (200). 409 when another process owns garbage collection (another node
+ * is the ZooKeeper leader, or a {@code berth gc} holds the lock), 503 when storage fails.
+ */
+public final class GcHandler implements HttpHandler {
+  public static final String PATH = "/_berth/api/gc";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final GcService gc;
+
+  public GcHandler(GcService gc) {
+    this.gc = gc;
+  }
+
+  @Override
+  public void handle(Exchange ex) throws Exception {
+    if (!ex.method().equals("POST")) {
+      ex.sendText(
+          405, "method not allowed: run garbage collection with POST", Map.of("Allow", "POST"));
+      return;
+    }
+    String dry = ex.queryParam("dryRun");
+    if (dry != null && !dry.equals("true") && !dry.equals("false")) {
+      ex.sendText(400, "bad request: dryRun must be true or false");
+      return;
+    }
+    Optional<GcReport> report;
+    try {
+      report = gc.runNow(dry == null ? null : Boolean.valueOf(dry), Duration.ZERO);
+    } catch (StorageException e) {
+      ex.sendText(
+          503, "storage unavailable, retry later: " + e.getMessage(), Map.of("Retry-After", "5"));
+      return;
+    }
+    if (report.isEmpty()) {
+      ex.sendText(409, "garbage collection is running elsewhere: it is owned by " + gc.owner());
+      return;
+    }
+    ex.sendBytes(200, "application/json", JSON.writeValueAsBytes(report.get()), Map.of());
+  }
+}

@@ -1,0 +1,100 @@
+package io.berth.node.gc;
+
+import io.berth.common.Digest;
+import io.berth.node.storage.BlobReader;
+import io.berth.node.storage.BlobStore;
+import io.berth.node.storage.PutExpectation;
+import io.berth.node.storage.StorageException;
+import io.berth.node.storage.StoredBlob;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The blob store writers use: every {@link #put} and {@link #touch} refreshes the blob's time and
+ * records the digest in {@link RecentWrites}, then checks, under the digest's GC lock, that the
+ * blob is still there. So a blob a writer is about to reference is either seen by garbage
+ * collection as just written (and kept), or was deleted before the writer's check, which then fails
+ * with a retryable {@link StorageException} before any index entry is written (ADR 0008).
+ */
+public final class GuardedBlobStore implements BlobStore {
+  private final BlobStore inner;
+  private final RecentWrites writes;
+
+  public GuardedBlobStore(BlobStore inner, RecentWrites writes) {
+    this.inner = inner;
+    this.writes = writes;
+  }
+
+  @Override
+  public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
+    StoredBlob b = inner.put(in, expectation);
+    writes.record(
+        b.digest(),
+        () -> {
+          if (inner.stat(b.digest()).isEmpty()) {
+            throw new StorageException(
+                "blob "
+                    + b.digest()
+                    + " was removed by garbage collection while being stored; retry");
+          }
+          return null;
+        });
+    return b;
+  }
+
+  /**
+   * Re-references a stored blob without uploading it (an OCI cross-repository mount, a push of a
+   * layer that exists): refreshes its time and protects it from a concurrent GC.
+   *
+   * @return false if the blob is not stored (the caller uploads it instead)
+   */
+  @Override
+  public boolean touch(Digest digest) {
+    if (!inner.touch(digest)) {
+      return false;
+    }
+    return writes.record(digest, () -> inner.stat(digest).isPresent());
+  }
+
+  @Override
+  public Optional<StoredBlob> stat(Digest digest) {
+    return inner.stat(digest);
+  }
+
+  @Override
+  public Optional<BlobReader> open(Digest digest) {
+    return inner.open(digest);
+  }
+
+  @Override
+  public boolean delete(Digest digest) {
+    return inner.delete(digest);
+  }
+
+  @Override
+  public boolean quarantine(Digest digest) {
+    return inner.quarantine(digest);
+  }
+
+  @Override
+  public void forEach(Consumer<StoredBlob> visitor) {
+    inner.forEach(visitor);
+  }
+
+  @Override
+  public int cleanupIncomplete() {
+    return inner.cleanupIncomplete();
+  }
+
+  /** The wrapped store. */
+  public BlobStore inner() {
+    return inner;
+  }
+
+  @Override
+  public void close() {
+    inner.close();
+  }
+}

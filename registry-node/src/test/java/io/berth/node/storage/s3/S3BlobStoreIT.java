@@ -1,0 +1,142 @@
+package io.berth.node.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.common.Digest;
+import io.berth.node.config.NodeConfig;
+import io.berth.node.storage.BlobRejectedException;
+import io.berth.node.storage.BlobStore;
+import io.berth.node.storage.BlobStoreContract;
+import io.berth.node.storage.PutExpectation;
+import io.berth.node.storage.StoredBlob;
+import io.berth.node.testsupport.PatternStream;
+import io.berth.node.testsupport.S3ProxyServer;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The BlobStore contract against a real S3-compatible server (S3Proxy, filesystem backend, in its
+ * own JVM), plus the S3-specific parts: multipart uploads of blobs larger than a part, cleanup of a
+ * dead writer's leftovers, the fresh modified time of a re-put blob.
+ */
+class S3BlobStoreIT extends BlobStoreContract {
+  @TempDir static Path tmp;
+  static S3ProxyServer s3;
+  static final AtomicInteger buckets = new AtomicInteger();
+
+  @BeforeAll
+  static void startS3() throws Exception {
+    s3 = S3ProxyServer.start(tmp.resolve("s3"));
+  }
+
+  @AfterAll
+  static void stopS3() throws Exception {
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  protected NodeConfig.S3Section section() {
+    return s3.config("contract-" + buckets.incrementAndGet());
+  }
+
+  @Override
+  protected BlobStore newStore() {
+    return new S3BlobStore(section(), "writer-a");
+  }
+
+  private S3BlobStore s3Store() {
+    return (S3BlobStore) store;
+  }
+
+  @Override
+  protected boolean noTemporaryData() {
+    return s3Store().incompleteUploads().isEmpty()
+        && s3Store().allKeys().stream().allMatch(k -> k.startsWith("blobs/"));
+  }
+
+  @Test
+  void largeBlobIsUploadedInPartsAndVerified() throws Exception {
+    long size = (8L << 20) * 2 + 12345;
+    StoredBlob b = store.put(new PatternStream(size, 9), PutExpectation.any().withSize(size));
+    assertThat(b.size()).isEqualTo(size);
+    assertThat(b.digest()).isEqualTo(PatternStream.digest(size, 9));
+    assertThat(noTemporaryData()).isTrue();
+    try (InputStream in = store.open(b.digest()).orElseThrow().openRange(size - 100, 100)) {
+      assertThat(in.readAllBytes()).hasSize(100);
+    }
+    // known digest: the upload targets the final key directly and is completed after verification
+    long size2 = (8L << 20) + 1;
+    Digest d2 = PatternStream.digest(size2, 10);
+    assertThat(store.put(new PatternStream(size2, 10), PutExpectation.digest(d2)).digest())
+        .isEqualTo(d2);
+    assertThatThrownBy(
+            () ->
+                store.put(
+                    new PatternStream(size2, 11),
+                    PutExpectation.digest(PatternStream.digest(size2, 12))))
+        .isInstanceOf(BlobRejectedException.class);
+    assertThat(store.stat(PatternStream.digest(size2, 12))).isEmpty();
+    assertThat(store.stat(PatternStream.digest(size2, 11))).isEmpty();
+    assertThat(noTemporaryData()).isTrue();
+  }
+
+  @Test
+  void cleanupRemovesADeadWritersLeftovers() throws Exception {
+    NodeConfig.S3Section cfg = section();
+    String bucket = cfg.bucket();
+    try (S3BlobStore dead = new S3BlobStore(cfg, "writer-dead");
+        io.minio.MinioAsyncClient raw =
+            io.minio.MinioAsyncClient.builder()
+                .endpoint(s3.endpoint())
+                .credentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)
+                .build()) {
+      // what a writer killed mid-put leaves: a temporary object and an open multipart upload
+      raw.putObject(
+              io.minio.PutObjectArgs.builder().bucket(bucket).object("tmp/writer-dead/t1").stream(
+                      new java.io.ByteArrayInputStream(new byte[100]), 100, -1)
+                  .build())
+          .get();
+      String uploadId =
+          raw.createMultipartUploadAsync(bucket, "us-east-1", "tmp/writer-dead/t2", null, null)
+              .get()
+              .result()
+              .uploadId();
+      raw.uploadPartAsync(
+              bucket,
+              "us-east-1",
+              "tmp/writer-dead/t2",
+              new byte[1000],
+              1000,
+              uploadId,
+              1,
+              null,
+              null)
+          .get();
+      assertThat(dead.incompleteUploads()).hasSize(1);
+    }
+    try (S3BlobStore restarted = new S3BlobStore(cfg, "writer-dead")) {
+      assertThat(restarted.cleanupIncomplete()).isEqualTo(2);
+      assertThat(restarted.incompleteUploads()).isEmpty();
+      assertThat(restarted.allKeys()).allMatch(k -> k.startsWith("blobs/"));
+    }
+  }
+
+  @Test
+  void quarantineMovesTheBlobOutOfTheLiveKeyspace() throws Exception {
+    StoredBlob b =
+        store.put(new java.io.ByteArrayInputStream("bad bytes".getBytes()), PutExpectation.any());
+    assertThat(store.quarantine(b.digest())).isTrue();
+    assertThat(store.open(b.digest())).isEmpty();
+    java.util.List<String> q = new java.util.ArrayList<>();
+    s3Store().forEachQuarantined(q::add);
+    assertThat(q).singleElement().asString().contains(b.digest().hex());
+    assertThat(store.quarantine(b.digest())).isFalse();
+  }
+}
