@@ -23,6 +23,7 @@ import java.util.List;
  * oci_links         &lt;repository&gt; \0 &lt;digest&gt;             OciBlobLinkRecord (live or tombstone)
  * oci_referrers     &lt;repository&gt; \0 &lt;subject&gt; \0 &lt;digest&gt;  OciDescriptor (live referrers only)
  * oci_uploads       &lt;upload id&gt;                           OciUploadSession (local, not replicated)
+ * oci_upstream_tags &lt;repository&gt; \0 &lt;tag&gt;                OciUpstreamTagRecord (pull-through tag checks; local)
  * </pre>
  *
  * <p>OCI keys sort a repository's entries together and in byte order (tags list, catalog); {@code
@@ -45,6 +46,7 @@ public final class KeyLayout {
   public static final String CF_OCI_LINKS = "oci_links";
   public static final String CF_OCI_REFERRERS = "oci_referrers";
   public static final String CF_OCI_UPLOADS = "oci_uploads";
+  public static final String CF_OCI_UPSTREAM_TAGS = "oci_upstream_tags";
 
   /** Every column family the index opens, in a fixed order. */
   public static final List<String> COLUMN_FAMILIES =
@@ -60,7 +62,8 @@ public final class KeyLayout {
           CF_OCI_TAGS,
           CF_OCI_LINKS,
           CF_OCI_REFERRERS,
-          CF_OCI_UPLOADS);
+          CF_OCI_UPLOADS,
+          CF_OCI_UPSTREAM_TAGS);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");
   public static final byte[] META_SEQ = utf8("seq");
