@@ -237,7 +237,10 @@ public final class RegistryUpstream {
       throw e;
     } catch (IOException e) {
       throw new UpstreamFailureException(
-          baseUrl + " unreachable: " + e.getClass().getSimpleName() + " " + e.getMessage());
+          baseUrl
+              + " unreachable: "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : " " + e.getMessage()));
     } finally {
       Timer.builder("berth_upstream_request")
           .tag("area", "oci")
