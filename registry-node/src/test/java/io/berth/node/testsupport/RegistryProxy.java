@@ -79,6 +79,11 @@ public final class RegistryProxy implements AutoCloseable {
     tampered.add(digest);
   }
 
+  /** Stops tampering with the blob {@code digest}. */
+  public void untamper(String digest) {
+    tampered.remove(digest);
+  }
+
   /** Throttles response bodies to about {@code bps} bytes per second (0: no throttle). */
   public void throttle(long bps) {
     this.bytesPerSecond = bps;
