@@ -125,8 +125,7 @@ public final class OciHandler implements HttpHandler {
         h.put("Docker-Content-Digest", m.digest().toString());
         h.put("ETag", "\"" + m.digest() + "\"");
         if (!m.warning().isEmpty()) {
-          h.put(
-              "Warning", "110 berth \"Response is stale: " + m.warning().replace('"', '\'') + "\"");
+          h.put("Warning", "110 berth \"Response is stale: " + headerSafe(m.warning()) + "\"");
         }
         ex.sendBlob(200, m.reader(), 0, m.reader().size(), h);
       }
@@ -395,6 +394,16 @@ public final class OciHandler implements HttpHandler {
         "method " + ex.method() + " is not allowed here (allowed: " + allow + ")",
         Map.of(),
         Map.of("Allow", allow));
+  }
+
+  /** A message as a quoted-string header value: printable ASCII, no quotes or backslashes. */
+  static String headerSafe(String text) {
+    StringBuilder b = new StringBuilder(Math.min(text.length(), 300));
+    for (int i = 0; i < text.length() && b.length() < 300; i++) {
+      char c = text.charAt(i);
+      b.append(c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? ' ' : c);
+    }
+    return b.toString();
   }
 
   private static Map<String, String> headers() {

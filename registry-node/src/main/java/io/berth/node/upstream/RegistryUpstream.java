@@ -119,6 +119,10 @@ public final class RegistryUpstream {
       throw new IllegalArgumentException(
           "upstream registry '" + baseUrl + "' must be an http:// or https:// URL");
     }
+    if (URI.create(b).getUserInfo() != null) {
+      throw new IllegalArgumentException(
+          "upstream registry URL must not hold credentials: set username and password instead");
+    }
     this.baseUrl = b;
     this.username = username == null ? "" : username;
     this.password = password == null ? "" : password;

@@ -2,6 +2,7 @@ package io.berth.node.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.common.Digest;
 import io.berth.node.bootstrap.NodeAssembly;
 import io.berth.node.config.NodeConfig;
 import io.berth.node.testsupport.DockerRegistry;
@@ -145,6 +146,42 @@ class OciPullThroughAuthIT {
     assertThat(blob.status()).isEqualTo(200);
     assertThat(blob.body()).isEqualTo(other.layers().get(0).bytes());
     assertThat(tokens.requests().size()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void aRedirectToStorageNeverCarriesTheToken() throws Exception {
+    Image other = OciImages.image(false, "amd64", 1, 30_000, 203);
+    Path layout = tmp.resolve("layout-3");
+    OciImages.writeLayout(layout, other.blobs(), other.manifest(), "t");
+    skopeo.ok(
+        "copy",
+        "--dest-tls-verify=false",
+        "oci:" + layout + ":t",
+        "docker://" + registry.hostPort() + "/library/redirected:v1");
+    tokenGate.redirectBlobs(true);
+    try {
+      Digest layer = other.layers().get(0).digest();
+      OciClient.Response blob = berth.get("/v2/tok/library/redirected/blobs/" + layer);
+      assertThat(blob.status()).isEqualTo(200);
+      assertThat(blob.body()).isEqualTo(other.layers().get(0).bytes());
+      List<RegistryProxy.Request> storage =
+          tokenGate.requests().stream()
+              .filter(r -> r.path().startsWith("/_storage/") && r.path().endsWith(layer.toString()))
+              .toList();
+      assertThat(storage).hasSize(1);
+      assertThat(storage.get(0).authorization()).as("no Authorization after a redirect").isNull();
+      assertThat(
+              tokenGate.requests().stream()
+                  .filter(
+                      r ->
+                          r.path().equals("/v2/library/redirected/blobs/" + layer)
+                              && r.authorization() != null
+                              && r.authorization().startsWith("Bearer ")))
+          .as("the registry itself got the token")
+          .isNotEmpty();
+    } finally {
+      tokenGate.redirectBlobs(false);
+    }
   }
 
   @Test

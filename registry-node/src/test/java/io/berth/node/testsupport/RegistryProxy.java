@@ -47,6 +47,7 @@ public final class RegistryProxy implements AutoCloseable {
   private volatile String basicPassword;
   private volatile TokenServer tokens;
   private final AtomicBoolean failing = new AtomicBoolean();
+  private volatile boolean redirectBlobs;
 
   /** A proxy on a free loopback port forwarding to {@code targetUrl}. */
   public RegistryProxy(String targetUrl) throws IOException {
@@ -89,6 +90,14 @@ public final class RegistryProxy implements AutoCloseable {
     this.bytesPerSecond = bps;
   }
 
+  /**
+   * Redirects blob GETs (307) to {@code /_storage/<path>?sig=...} on this proxy, like a registry
+   * handing out presigned storage URLs; storage requests need no credentials.
+   */
+  public void redirectBlobs(boolean on) {
+    this.redirectBlobs = on;
+  }
+
   /** Answers every request 503 (as an upstream having an outage) while {@code on}. */
   public void failing(boolean on) {
     failing.set(on);
@@ -124,7 +133,19 @@ public final class RegistryProxy implements AutoCloseable {
         send(ex, 503, "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"outage\"}]}");
         return;
       }
-      if (!authorized(ex, path, auth)) {
+      boolean storage = path.startsWith("/_storage/");
+      if (storage) {
+        path = path.substring("/_storage".length());
+        query = null;
+      } else if (!authorized(ex, path, auth)) {
+        return;
+      }
+      if (!storage
+          && redirectBlobs
+          && ex.getRequestMethod().equals("GET")
+          && path.contains("/blobs/sha256:")) {
+        ex.getResponseHeaders().set("Location", url() + "/_storage" + path + "?sig=presigned");
+        ex.sendResponseHeaders(307, -1);
         return;
       }
       HttpRequest.Builder b =
