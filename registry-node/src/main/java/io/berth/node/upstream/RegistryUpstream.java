@@ -83,6 +83,16 @@ public final class RegistryUpstream {
       return response.headers().firstValue(name);
     }
 
+    /** The Content-Length, or -1 when absent or malformed. */
+    long length() {
+      try {
+        long n = header("Content-Length").map(v -> Long.parseLong(v.trim())).orElse(-1L);
+        return n < 0 ? -1 : n;
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
     void discard() {
       try (InputStream in = response.body()) {
         in.skipNBytes(Math.min(4096, Math.max(0, in.available())));
@@ -156,7 +166,7 @@ public final class RegistryUpstream {
         () -> {
           Answer a = send("GET", repository, "/manifests/" + reference, MANIFEST_ACCEPT);
           ok(a, repository, "manifest " + reference);
-          long declared = a.header("Content-Length").map(Long::parseLong).orElse(-1L);
+          long declared = a.length();
           if (declared > maxBytes) {
             a.discard();
             throw new UpstreamFailureException(
@@ -197,8 +207,7 @@ public final class RegistryUpstream {
         () -> {
           Answer a = send("GET", repository, "/blobs/" + digest, null);
           ok(a, repository, "blob " + digest);
-          long len = a.header("Content-Length").map(Long::parseLong).orElse(-1L);
-          return new Blob(len, a.response().body());
+          return new Blob(a.length(), a.response().body());
         });
   }
 
