@@ -162,7 +162,9 @@ class ChangeLogKafkaIT {
   @Test
   void conflictingVersionsAreRecordedNotApplied() throws Exception {
     String topic = "berth.eu.changes.conflict";
-    try (NodeAssembly a = new NodeAssembly(nodeConfig("ca", topic, 0)).start();
+    // A's relay waits 5 s, so B publishes its own v1.0.0 before A's event can reach it (without
+    // the delay, B sometimes applied A's version first and its publish was a plain 409)
+    try (NodeAssembly a = new NodeAssembly(nodeConfig("ca", topic, 5_000)).start();
         NodeAssembly b = new NodeAssembly(nodeConfig("cb", topic, 0)).start()) {
       publish(a, "corp.example.com/race", "v1.0.0", "from A");
       publish(b, "corp.example.com/race", "v1.0.0", "from B");
