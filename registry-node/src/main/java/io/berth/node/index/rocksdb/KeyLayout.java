@@ -25,6 +25,7 @@ import java.util.List;
  * oci_uploads       &lt;upload id&gt;                           OciUploadSession (local, not replicated)
  * artifacts         &lt;artifact key&gt; (the event key)        ArtifactMark (newest change held)
  * link_fences       &lt;link id&gt; ("eu-&gt;us")                 8-byte big-endian highest epoch
+ * oci_upstream_tags &lt;repository&gt; \0 &lt;tag&gt;                OciUpstreamTagRecord (pull-through tag checks; local)
  * </pre>
  *
  * <p>OCI keys sort a repository's entries together and in byte order (tags list, catalog); {@code
@@ -49,6 +50,7 @@ public final class KeyLayout {
   public static final String CF_OCI_UPLOADS = "oci_uploads";
   public static final String CF_ARTIFACTS = "artifacts";
   public static final String CF_LINK_FENCES = "link_fences";
+  public static final String CF_OCI_UPSTREAM_TAGS = "oci_upstream_tags";
 
   /** Every column family the index opens, in a fixed order. */
   public static final List<String> COLUMN_FAMILIES =
@@ -66,7 +68,8 @@ public final class KeyLayout {
           CF_OCI_REFERRERS,
           CF_OCI_UPLOADS,
           CF_ARTIFACTS,
-          CF_LINK_FENCES);
+          CF_LINK_FENCES,
+          CF_OCI_UPSTREAM_TAGS);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");
   public static final byte[] META_SEQ = utf8("seq");
