@@ -42,10 +42,12 @@ import io.berth.node.index.rocksdb.RocksModuleIndex;
 import io.berth.node.index.rocksdb.RocksOciIndex;
 import io.berth.node.index.rocksdb.RocksSumdbIndex;
 import io.berth.node.oci.OciHandler;
-import io.berth.node.oci.OciMissHandler;
 import io.berth.node.oci.OciRegistryService;
 import io.berth.node.oci.OciRoute;
 import io.berth.node.oci.OciUploads;
+import io.berth.node.oci.PullThroughCache;
+import io.berth.node.oci.pullthrough.RegistryPullThroughCache;
+import io.berth.node.oci.pullthrough.UpstreamRoutes;
 import io.berth.node.replication.LinkFences;
 import io.berth.node.replication.LocalApplyPublisher;
 import io.berth.node.replication.ReplicationService;
@@ -331,7 +333,8 @@ public final class NodeAssembly implements AutoCloseable {
             blobStore,
             ociIndex,
             ociUploads,
-            readYourWrites(OciMissHandler.NONE),
+            wireOciPullThrough(),
+            readYourWrites(),
             oci.maxManifestBytes(),
             Clock.systemUTC());
     OciHandler handler = new OciHandler(service, accessPolicy);
@@ -340,16 +343,51 @@ public final class NodeAssembly implements AutoCloseable {
   }
 
   /**
+   * The OCI pull-through cache (issue 3): one upstream registry client per {@code oci.upstreams}
+   * prefix; repositories matching {@code oci.privatePatterns} are never fetched upstream.
+   */
+  private PullThroughCache wireOciPullThrough() {
+    NodeConfig.OciSection oci = config.oci();
+    if (oci.upstreams().isEmpty()) {
+      return PullThroughCache.NONE;
+    }
+    List<UpstreamRoutes.Route> routes = new ArrayList<>();
+    try {
+      for (NodeConfig.OciUpstream u : oci.upstreams()) {
+        routes.add(
+            new UpstreamRoutes.Route(
+                u.prefix(),
+                new io.berth.node.upstream.RegistryUpstream(
+                    u.url(),
+                    u.username(),
+                    u.password(),
+                    Duration.ofSeconds(oci.upstreamTimeoutSeconds()),
+                    Clock.systemUTC(),
+                    metrics),
+                u.remotePrefix(),
+                Duration.ofSeconds(u.tagTtlSeconds())));
+      }
+      UpstreamRoutes table = new UpstreamRoutes(routes, new PrivatePatterns(oci.privatePatterns()));
+      for (UpstreamRoutes.Route r : table.routes()) {
+        log.info("OCI pull-through: {}/ -> {}", r.prefix(), r.upstream().url());
+      }
+      return new RegistryPullThroughCache(
+          table, blobStore, ociIndex, oci.maxManifestBytes(), Clock.systemUTC(), metrics);
+    } catch (IllegalArgumentException e) {
+      throw new io.berth.node.config.ConfigException("oci.upstreams: " + e.getMessage());
+    }
+  }
+
+  /**
    * With a region log, an OCI read that misses waits (bounded) for the applier to catch up with the
    * log's end before answering 404: read-your-writes across the region's nodes.
    */
-  private OciMissHandler readYourWrites(OciMissHandler delegate) {
+  private io.berth.node.oci.OciMissWait readYourWrites() {
     NodeConfig.EventsSection ev = config.events();
     if (ev.kafkaBootstrap().isBlank() || ev.readYourWritesWaitMillis() <= 0) {
-      return delegate;
+      return io.berth.node.oci.OciMissWait.NONE;
     }
-    return new io.berth.node.oci.CatchUpMissHandler(
-        delegate,
+    return new io.berth.node.oci.CatchUpMissWait(
         ociIndex,
         blobStore,
         max -> {
@@ -434,7 +472,10 @@ public final class NodeAssembly implements AutoCloseable {
               d.name(),
               key,
               new GoProxyUpstream(
-                  url, Duration.ofSeconds(config.go().upstreamTimeoutSeconds()), metrics)));
+                  url,
+                  Duration.ofSeconds(config.go().upstreamTimeoutSeconds()),
+                  metrics,
+                  "sumdb")));
     }
     sumdb =
         new SumdbService(

@@ -458,14 +458,29 @@ public record NodeConfig(
 
   /**
    * The OCI distribution API ({@code /v2/}). Upload sessions idle for {@code uploadExpirySeconds}
-   * are removed with their bytes by a sweep every {@code uploadSweepSeconds}.
+   * are removed with their bytes by a sweep every {@code uploadSweepSeconds}. {@code upstreams}
+   * maps repository prefixes to upstream registries (pull-through cache, read-only for clients);
+   * repositories matching {@code privatePatterns} (GOPRIVATE-style globs on repository names) are
+   * never fetched upstream, even under a prefix.
    */
   public record OciSection(
-      Long maxManifestBytes, Long uploadExpirySeconds, Long uploadSweepSeconds) {
+      Long maxManifestBytes,
+      Long uploadExpirySeconds,
+      Long uploadSweepSeconds,
+      List<OciUpstream> upstreams,
+      List<String> privatePatterns,
+      Long upstreamTimeoutSeconds) {
     public OciSection {
       maxManifestBytes = maxManifestBytes == null ? 4L << 20 : maxManifestBytes;
       uploadExpirySeconds = uploadExpirySeconds == null ? 24L * 3600 : uploadExpirySeconds;
       uploadSweepSeconds = uploadSweepSeconds == null ? 300L : uploadSweepSeconds;
+      upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
+      privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);
+      upstreamTimeoutSeconds = upstreamTimeoutSeconds == null ? 60L : upstreamTimeoutSeconds;
+    }
+
+    public OciSection(Long maxManifestBytes, Long uploadExpirySeconds, Long uploadSweepSeconds) {
+      this(maxManifestBytes, uploadExpirySeconds, uploadSweepSeconds, null, null, null);
     }
 
     public OciSection(Long maxManifestBytes, Long uploadExpirySeconds) {
@@ -474,6 +489,62 @@ public record NodeConfig(
 
     static OciSection defaults() {
       return new OciSection(null, null, null);
+    }
+
+    /** A copy with other upstreams and private patterns. */
+    public OciSection withUpstreams(List<OciUpstream> upstreams, List<String> privatePatterns) {
+      return new OciSection(
+          maxManifestBytes,
+          uploadExpirySeconds,
+          uploadSweepSeconds,
+          upstreams,
+          privatePatterns,
+          upstreamTimeoutSeconds);
+    }
+  }
+
+  /**
+   * One upstream registry of the OCI pull-through cache: repository {@code <prefix>/<name>} is
+   * {@code <remotePrefix>/<name>} (or {@code <name>} without a remote prefix) at {@code url}.
+   * {@code username}/{@code password} are optional (Docker token auth or basic auth). Tags are
+   * revalidated with the upstream after {@code tagTtlSeconds}.
+   */
+  public record OciUpstream(
+      String prefix,
+      String url,
+      String username,
+      String password,
+      Long tagTtlSeconds,
+      String remotePrefix) {
+    public OciUpstream {
+      prefix = prefix == null ? "" : prefix;
+      url = url == null ? "" : url;
+      username = username == null ? "" : username;
+      password = password == null ? "" : password;
+      tagTtlSeconds = tagTtlSeconds == null ? 300L : tagTtlSeconds;
+      remotePrefix = remotePrefix == null ? "" : remotePrefix;
+    }
+
+    public OciUpstream(String prefix, String url) {
+      this(prefix, url, null, null, null, null);
+    }
+
+    /** Never shows the password. */
+    @Override
+    public String toString() {
+      return "OciUpstream[prefix="
+          + prefix
+          + ", url="
+          + url
+          + ", username="
+          + username
+          + ", password="
+          + (password.isEmpty() ? "" : "***")
+          + ", tagTtlSeconds="
+          + tagTtlSeconds
+          + ", remotePrefix="
+          + remotePrefix
+          + "]";
     }
   }
 

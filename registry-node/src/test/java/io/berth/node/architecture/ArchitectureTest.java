@@ -127,6 +127,30 @@ class ArchitectureTest {
   }
 
   @Test
+  void thePullThroughCacheIsPlainJavaAndTheUpstreamClientKnowsNoProtocol() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.oci.pullthrough..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.berth.node.http..", "io.netty..", "io.berth.node.gomod..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.upstream..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.berth.node.oci..",
+            "io.berth.node.gomod..",
+            "io.berth.node.sumdb..",
+            "io.berth.node.http..",
+            "io.berth.node.index..",
+            "io.netty..")
+        .check(classes);
+  }
+
+  @Test
   void clusterMembershipDoesNotDependOnProtocolsOrStorage() {
     noClasses()
         .that()

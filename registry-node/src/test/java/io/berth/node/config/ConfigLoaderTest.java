@@ -58,6 +58,45 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void ociUpstreamsFromYamlAndFromTheEnvironment() throws Exception {
+    Path f = dir.resolve("oci.yaml");
+    Files.writeString(
+        f,
+        "oci:\n  upstreams:\n    - prefix: hub\n      url: http://127.0.0.1:5000\n"
+            + "      tagTtlSeconds: 30\n  privatePatterns: [hub/corp]\n");
+    NodeConfig c = ConfigLoader.load(f, Map.of());
+    assertThat(c.oci().upstreams())
+        .containsExactly(
+            new NodeConfig.OciUpstream("hub", "http://127.0.0.1:5000", "", "", 30L, ""));
+    assertThat(c.oci().privatePatterns()).containsExactly("hub/corp");
+
+    NodeConfig e =
+        ConfigLoader.load(
+            f,
+            Map.of(
+                "BERTH_OCI_UPSTREAMS",
+                "[{prefix: ghcr, url: \"https://ghcr.io\", username: u, password: p},"
+                    + " {prefix: hub, url: \"https://registry-1.docker.io\", remotePrefix: library}]",
+                "BERTH_OCI_UPSTREAM_TIMEOUT_SECONDS",
+                "7"));
+    assertThat(e.oci().upstreams()).hasSize(2);
+    NodeConfig.OciUpstream ghcr = e.oci().upstreams().get(0);
+    assertThat(ghcr.prefix()).isEqualTo("ghcr");
+    assertThat(ghcr.password()).isEqualTo("p");
+    assertThat(ghcr.tagTtlSeconds()).as("default TTL").isEqualTo(300L);
+    assertThat(ghcr.toString()).doesNotContain("password=p").contains("password=***");
+    assertThat(e.oci().upstreams().get(1).remotePrefix()).isEqualTo("library");
+    assertThat(e.oci().upstreamTimeoutSeconds()).isEqualTo(7L);
+    assertThatThrownBy(
+            () -> ConfigLoader.load(null, Map.of("BERTH_OCI_UPSTREAMS", "[{prefix: [unclosed")))
+        .isInstanceOf(ConfigException.class);
+    assertThatThrownBy(
+            () -> ConfigLoader.load(null, Map.of("BERTH_OCI_UPSTREAMS", "[{prefx: hub}]")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("prefx");
+  }
+
+  @Test
   void exampleConfigInDeployLoads() {
     Path example = Path.of("..", "deploy", "berth.example.yaml");
     assertThat(example).exists();

@@ -13,22 +13,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Runs the real {@code skopeo} (Debian package) with its HOME, runtime dir and temp dir under a
- * test directory, so no user configuration or policy leaks in.
+ * Runs Debian's real {@code skopeo} with a private HOME, runtime dir and temp dir (so no user
+ * configuration or credentials leak into tests), and reads OCI layout directories it wrote.
  */
 public final class Skopeo {
-  /** The outcome of one skopeo command. */
-  public record Result(int code, String out, String err) {}
+  private final Path work;
 
-  private final Path dir;
-
-  public Skopeo(Path dir) throws IOException {
-    this.dir = dir;
-    Files.createDirectories(dir.resolve("home"));
-    Files.createDirectories(dir.resolve("run"));
+  /** A skopeo runner whose HOME, XDG_RUNTIME_DIR and --tmpdir live under {@code work}. */
+  public Skopeo(Path work) {
+    this.work = work;
   }
 
-  /** Fails loudly when skopeo is missing. */
+  /** Fails with the install hint when skopeo is missing. */
   public static void require() throws Exception {
     try {
       Process p = new ProcessBuilder("skopeo", "--version").redirectErrorStream(true).start();
@@ -42,20 +38,29 @@ public final class Skopeo {
         "the real `skopeo` is required: apt-get install -y skopeo (bin/test-all installs it)");
   }
 
-  /** {@code skopeo --insecure-policy --tmpdir <dir> <args>}, with a 5 minute timeout. */
+  /** A finished skopeo run. */
+  public record Result(int code, String out, String err) {
+    public boolean ok() {
+      return code == 0;
+    }
+  }
+
+  /** Runs {@code skopeo --insecure-policy --tmpdir <work> <args>}. */
   public Result run(String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add("skopeo");
     cmd.add("--insecure-policy");
     cmd.add("--tmpdir");
-    cmd.add(dir.toString());
+    cmd.add(work.toString());
     cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(dir, "skopeo", ".out");
-    Path err = Files.createTempFile(dir, "skopeo", ".err");
+    Files.createDirectories(work.resolve("home"));
+    Files.createDirectories(work.resolve("run"));
+    Path out = Files.createTempFile(work, "skopeo", ".out");
+    Path err = Files.createTempFile(work, "skopeo", ".err");
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().put("HOME", dir.resolve("home").toString());
-    pb.environment().put("XDG_RUNTIME_DIR", dir.resolve("run").toString());
+    pb.environment().put("HOME", work.resolve("home").toString());
+    pb.environment().put("XDG_RUNTIME_DIR", work.resolve("run").toString());
     Process p = pb.start();
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
       p.destroyForcibly();
@@ -64,7 +69,7 @@ public final class Skopeo {
     return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
   }
 
-  /** Like {@link #run} and asserts that skopeo succeeded. */
+  /** Runs skopeo and asserts it succeeded. */
   public Result ok(String... args) throws Exception {
     Result r = run(args);
     assertThat(r.code())

@@ -27,6 +27,7 @@ import java.util.List;
  * oci_uploads       &lt;upload id&gt;                           OciUploadSession (local, not replicated)
  * artifacts         &lt;artifact key&gt; (the event key)        ArtifactMark (newest change held)
  * link_fences       &lt;link id&gt; ("eu-&gt;us")                 8-byte big-endian highest epoch
+ * oci_upstream_tags &lt;repository&gt; \0 &lt;tag&gt;                OciUpstreamTagRecord (pull-through tag checks; local)
  * </pre>
  *
  * <p>OCI keys sort a repository's entries together and in byte order (tags list, catalog); {@code
@@ -51,6 +52,7 @@ public final class KeyLayout {
   public static final String CF_OCI_UPLOADS = "oci_uploads";
   public static final String CF_ARTIFACTS = "artifacts";
   public static final String CF_LINK_FENCES = "link_fences";
+  public static final String CF_OCI_UPSTREAM_TAGS = "oci_upstream_tags";
   public static final String CF_CONFLICTS = "conflicts";
 
   /** Every column family the index opens, in a fixed order. */
@@ -70,6 +72,7 @@ public final class KeyLayout {
           CF_OCI_UPLOADS,
           CF_ARTIFACTS,
           CF_LINK_FENCES,
+          CF_OCI_UPSTREAM_TAGS,
           CF_CONFLICTS);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");

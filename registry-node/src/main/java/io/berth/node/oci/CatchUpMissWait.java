@@ -12,26 +12,19 @@ import java.util.Optional;
 /**
  * Read-your-writes across the nodes of a region, bounded: a manifest or blob that this node's index
  * lacks may have just been pushed to another node whose change events this node has not applied
- * yet. On such a miss this handler first asks {@code delegate} (an upstream cache, if any), then,
- * if the content may exist (a digest whose bytes are in the shared store, or any tag), waits up to
- * {@code maxWait} for the index to catch up with the region log's current end and answers from the
- * index. It never waits when the index is not behind the log, or when there is no log, so a real
- * miss (a client probing before a push) costs one round trip to the log at most.
+ * yet. If the content may exist (a digest whose bytes are in the region's shared store, or any
+ * tag), this waits up to {@code maxWait} for the index to catch up with the region log's current
+ * end and answers from the index. It never waits when the index is not behind the log, or when
+ * there is no log, so a real miss (a client probing before a push) costs one round trip to the log
+ * at most.
  */
-public final class CatchUpMissHandler implements OciMissHandler {
-  private final OciMissHandler delegate;
+public final class CatchUpMissWait implements OciMissWait {
   private final OciIndex index;
   private final BlobStore blobs;
   private final RegionCatchUp catchUp;
   private final Duration maxWait;
 
-  public CatchUpMissHandler(
-      OciMissHandler delegate,
-      OciIndex index,
-      BlobStore blobs,
-      RegionCatchUp catchUp,
-      Duration maxWait) {
-    this.delegate = delegate;
+  public CatchUpMissWait(OciIndex index, BlobStore blobs, RegionCatchUp catchUp, Duration maxWait) {
     this.index = index;
     this.blobs = blobs;
     this.catchUp = catchUp;
@@ -39,10 +32,7 @@ public final class CatchUpMissHandler implements OciMissHandler {
   }
 
   @Override
-  public boolean fillManifest(RepositoryName repository, String reference) {
-    if (delegate.fillManifest(repository, reference)) {
-      return true;
-    }
+  public boolean manifest(RepositoryName repository, String reference) {
     Optional<Digest> digest =
         Digest.isValid(reference) ? Optional.of(Digest.parse(reference)) : Optional.empty();
     if (digest.isPresent() && blobs.stat(digest.get()).isEmpty()) {
@@ -56,10 +46,7 @@ public final class CatchUpMissHandler implements OciMissHandler {
   }
 
   @Override
-  public boolean fillBlob(RepositoryName repository, Digest digest) {
-    if (delegate.fillBlob(repository, digest)) {
-      return true;
-    }
+  public boolean blob(RepositoryName repository, Digest digest) {
     if (blobs.stat(digest).isEmpty() || !waited()) {
       return false;
     }

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Node B misses what node A just wrote: the handler waits for B's applier only when the content may
- * exist, and answers from B's index afterwards.
+ * Node B misses what node A just wrote: the wait asks B's applier only when the content may exist,
+ * and answers from B's index afterwards.
  */
-class CatchUpMissHandlerTest {
+class CatchUpMissWaitTest {
   @TempDir Path dir;
   RocksIndexStore storeA;
   RocksIndexStore storeB;
@@ -75,8 +75,8 @@ class CatchUpMissHandlerTest {
     };
   }
 
-  CatchUpMissHandler handler(OciMissHandler delegate, RegionCatchUp catchUp) {
-    return new CatchUpMissHandler(delegate, b, blobs, catchUp, Duration.ofSeconds(1));
+  CatchUpMissWait handler(RegionCatchUp catchUp) {
+    return new CatchUpMissWait(b, blobs, catchUp, Duration.ofSeconds(1));
   }
 
   Digest store(String content) throws Exception {
@@ -103,9 +103,9 @@ class CatchUpMissHandlerTest {
   @Test
   void aDigestWhoseBytesAreNotInTheSharedStoreIsAMissAtOnce() {
     Digest unknown = Digest.sha256("never stored".getBytes(StandardCharsets.UTF_8));
-    CatchUpMissHandler h = handler(OciMissHandler.NONE, applierOfB(true));
-    assertThat(h.fillManifest(repo, unknown.toString())).isFalse();
-    assertThat(h.fillBlob(repo, unknown)).isFalse();
+    CatchUpMissWait h = handler(applierOfB(true));
+    assertThat(h.manifest(repo, unknown.toString())).isFalse();
+    assertThat(h.blob(repo, unknown)).isFalse();
     assertThat(waits).hasValue(0);
   }
 
@@ -113,16 +113,15 @@ class CatchUpMissHandlerTest {
   void aManifestPushedOnAnotherNodeIsFoundAfterCatchingUp() throws Exception {
     Digest m = pushOnA("v1");
     assertThat(b.tag(repo, Tag.parse("v1"))).isEmpty();
-    assertThat(handler(OciMissHandler.NONE, applierOfB(true)).fillManifest(repo, "v1")).isTrue();
+    assertThat(handler(applierOfB(true)).manifest(repo, "v1")).isTrue();
     assertThat(b.tag(repo, Tag.parse("v1"))).contains(m);
-    assertThat(handler(OciMissHandler.NONE, applierOfB(true)).fillManifest(repo, m.toString()))
-        .isTrue();
+    assertThat(handler(applierOfB(true)).manifest(repo, m.toString())).isTrue();
   }
 
   @Test
   void anIndexThatIsNotBehindAnswersTheMissWithoutWaiting() throws Exception {
     pushOnA("v2");
-    assertThat(handler(OciMissHandler.NONE, applierOfB(false)).fillManifest(repo, "v2")).isFalse();
+    assertThat(handler(applierOfB(false)).manifest(repo, "v2")).isFalse();
     assertThat(waits).hasValue(1);
     assertThat(b.tag(repo, Tag.parse("v2"))).isEmpty();
   }
@@ -130,34 +129,14 @@ class CatchUpMissHandlerTest {
   @Test
   void aTagThatNobodyWroteIsStillAMissAfterCatchingUp() throws Exception {
     pushOnA("v3");
-    assertThat(handler(OciMissHandler.NONE, applierOfB(true)).fillManifest(repo, "nope")).isFalse();
+    assertThat(handler(applierOfB(true)).manifest(repo, "nope")).isFalse();
   }
 
   @Test
   void aBlobLinkedOnAnotherNodeIsFoundAfterCatchingUp() throws Exception {
     Digest layer = store("layer bytes");
     a.linkBlob(repo, layer, 11);
-    assertThat(handler(OciMissHandler.NONE, applierOfB(true)).fillBlob(repo, layer)).isTrue();
+    assertThat(handler(applierOfB(true)).blob(repo, layer)).isTrue();
     assertThat(b.blobLink(repo, layer)).isPresent();
-  }
-
-  @Test
-  void theDelegateIsAskedFirst() throws Exception {
-    OciMissHandler upstream =
-        new OciMissHandler() {
-          @Override
-          public boolean fillManifest(RepositoryName repository, String reference) {
-            return true;
-          }
-
-          @Override
-          public boolean fillBlob(RepositoryName repository, Digest digest) {
-            return true;
-          }
-        };
-    CatchUpMissHandler h = handler(upstream, applierOfB(true));
-    assertThat(h.fillManifest(repo, "anything")).isTrue();
-    assertThat(h.fillBlob(repo, store("x"))).isTrue();
-    assertThat(waits).hasValue(0);
   }
 }
