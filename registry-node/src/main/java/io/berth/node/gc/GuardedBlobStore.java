@@ -58,6 +58,17 @@ public final class GuardedBlobStore implements BlobStore {
     return writes.record(digest, () -> inner.stat(digest).isPresent());
   }
 
+  /**
+   * Records a blob a writer is about to name in an index entry, and checks under GC's lock that it
+   * is still stored: from here on a garbage collection on this node keeps it (ADR 0008).
+   *
+   * @return false if the blob is not stored
+   */
+  @Override
+  public boolean reference(Digest digest) {
+    return writes.record(digest, () -> inner.stat(digest).isPresent());
+  }
+
   @Override
   public Optional<StoredBlob> stat(Digest digest) {
     return inner.stat(digest);

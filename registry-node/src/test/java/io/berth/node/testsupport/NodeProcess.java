@@ -32,6 +32,16 @@ public final class NodeProcess implements AutoCloseable {
    */
   public static NodeProcess start(Path dataDir, Map<String, String> env, Path log, String host)
       throws IOException, InterruptedException {
+    return start(dataDir, env, log, host, List.of());
+  }
+
+  /**
+   * Like {@link #start(Path, Map, Path, String)} with extra JVM options (e.g. {@code -Xmx128m};
+   * they come after the defaults, so they win).
+   */
+  public static NodeProcess start(
+      Path dataDir, Map<String, String> env, Path log, String host, List<String> jvmOptions)
+      throws IOException, InterruptedException {
     int port = freePort(host);
     Map<String, String> all = new HashMap<>();
     all.put("BERTH_HTTP_HOST", host);
@@ -43,7 +53,7 @@ public final class NodeProcess implements AutoCloseable {
             "io.berth.node.Main",
             List.of("serve", "--port", Integer.toString(port), "--data-dir", dataDir.toString()),
             all,
-            List.of(),
+            jvmOptions,
             log);
     NodeProcess n = new NodeProcess(p, port, host);
     n.awaitHealthy(Duration.ofSeconds(60));

@@ -237,6 +237,9 @@ public final class S3BlobStore implements BlobStore {
       InputStream in, byte[] first, MessageDigest md, long[] total, PutExpectation expectation)
       throws IOException {
     boolean direct = expectation.digest() != null;
+    if (direct && statKey(blobKey(expectation.digest())).isPresent()) {
+      return verifyExisting(in, first, md, total, expectation);
+    }
     String key = direct ? blobKey(expectation.digest()) : tmpKey();
     long startedAt = System.currentTimeMillis();
     String uploadId;
@@ -380,6 +383,25 @@ public final class S3BlobStore implements BlobStore {
         removeQuietly(key);
       }
     }
+  }
+
+  /**
+   * The expected blob is already stored (a layer pushed again): the content is still read to its
+   * end and verified, but not uploaded a second time; the stored object is touched instead.
+   */
+  private StoredBlob verifyExisting(
+      InputStream in, byte[] buf, MessageDigest md, long[] total, PutExpectation expectation)
+      throws IOException {
+    while (fill(in, buf, md, total, expectation) > 0) {
+      // hashing only
+    }
+    checkFinalSize(total[0], expectation);
+    Digest actual = verify(md, expectation);
+    if (!touch(actual)) {
+      throw new StorageException(
+          "blob " + actual + " was removed while its content was being verified; retry");
+    }
+    return statOrFail(actual);
   }
 
   /** Waits (bounded) for a part upload to end, so an abort is not overtaken by a late part. */
