@@ -27,8 +27,17 @@ public final class GuardedBlobStore implements BlobStore {
     this.writes = writes;
   }
 
+  /**
+   * Stores through the inner store, then records the digest and checks the blob is still there.
+   * When the digest is known in advance (OCI pushes) it is recorded before storing too, so a
+   * collection that lists the new blob before the writer's check (its modified time can be older
+   * than the run's cutoff when the grace period is shorter than the write) still keeps it.
+   */
   @Override
   public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
+    if (expectation.digest() != null) {
+      writes.record(expectation.digest(), () -> null);
+    }
     StoredBlob b = inner.put(in, expectation);
     writes.record(
         b.digest(),
