@@ -74,9 +74,10 @@ import org.slf4j.LoggerFactory;
  * partSizeBytes} parts, at most {@code maxPartsInFlight} uploading at once (memory per put is
  * bounded by {@code (maxPartsInFlight + 2) * partSizeBytes}). When the expected digest is known the
  * upload targets the final key and is completed only after the hash matched, so the object never
- * becomes visible unverified; otherwise it goes to a temporary key, and is copied server-side to
- * the final key after verification, then the temporary object is deleted. Any failure aborts the
- * multipart upload and deletes the temporary object. See ADR 0007.
+ * becomes visible unverified (if the final key already exists, the content is only verified and the
+ * object touched); otherwise it goes to a temporary key, and is copied server-side to the final key
+ * after verification, then the temporary object is deleted. Any failure aborts the multipart upload
+ * and deletes the temporary object. See ADR 0007.
  *
  * <p>Every request is retried on transient failures (I/O errors, 5xx) with exponential backoff, a
  * bounded number of times; then a {@link StorageException} is thrown.
