@@ -77,10 +77,18 @@ public final class OciClient {
 
   /** Sends a request; {@code body} null means no body, headers are set as given. */
   public Response send(String method, String pathOrUrl, byte[] body, Map<String, String> headers) {
+    return send(method, pathOrUrl, body, headers, Duration.ofSeconds(120));
+  }
+
+  /**
+   * Like {@link #send(String, String, byte[], Map)} with another timeout for the whole exchange.
+   */
+  public Response send(
+      String method, String pathOrUrl, byte[] body, Map<String, String> headers, Duration timeout) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(
                 URI.create(pathOrUrl.startsWith("http") ? pathOrUrl : base + pathOrUrl))
-            .timeout(Duration.ofSeconds(120));
+            .timeout(timeout);
     headers.forEach(b::header);
     b.method(
         method,

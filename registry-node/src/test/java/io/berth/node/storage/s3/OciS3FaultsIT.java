@@ -58,7 +58,7 @@ class OciS3FaultsIT {
     node =
         TestNodes.start(
             tmp.resolve("node"),
-            c -> c.withStorage(c.storage().withS3(s3.config(BUCKET).withRetries(5, 3, 100))));
+            c -> c.withStorage(c.storage().withS3(s3.config(BUCKET).withRetries(30, 3, 100))));
     oci = new OciClient(TestNodes.url(node));
     image = OciImages.image(false, "amd64", 1, 200_000, 91);
     for (Blob b : image.blobs()) {

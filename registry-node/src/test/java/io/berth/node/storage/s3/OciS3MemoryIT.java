@@ -40,11 +40,18 @@ class OciS3MemoryIT {
     node =
         NodeProcess.start(
             tmp.resolve("node"),
-            storage.env(),
+            slowMachineEnv(),
             tmp.resolve("node.log"),
             "127.0.0.1",
             List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError"));
     oci = new OciClient(node.url());
+  }
+
+  /** The bucket, with S3 request timeouts that a loaded machine moving 1 GiB still meets. */
+  private static Map<String, String> slowMachineEnv() {
+    Map<String, String> env = new java.util.HashMap<>(storage.env());
+    env.put("BERTH_STORAGE_S3_REQUEST_TIMEOUT_SECONDS", "60");
+    return env;
   }
 
   @AfterAll
@@ -136,8 +143,14 @@ class OciS3MemoryIT {
       assertThat(p.status()).as(p + "\n" + node.output()).isEqualTo(202);
       loc = p.header("Location");
     }
+    // the node streams the 1 GiB session file into the bucket before it answers
     Response put =
-        oci.send("PUT", loc + (loc.contains("?") ? "&" : "?") + "digest=" + d, null, Map.of());
+        oci.send(
+            "PUT",
+            loc + (loc.contains("?") ? "&" : "?") + "digest=" + d,
+            null,
+            Map.of(),
+            java.time.Duration.ofMinutes(30));
     assertThat(put.status()).as(put + "\n" + node.output()).isEqualTo(201);
     assertReadsBack("memory/chunked", d);
   }
