@@ -21,7 +21,7 @@ import java.util.TreeSet;
 
 /**
  * Ranks nodes by estimated latency from each client network, adjusted for region affinity, load and
- * replica freshness (docs/adr/0012-coordinator-routing.md).
+ * replica freshness (docs/adr/0010-coordinator-routing.md).
  *
  * <p>Estimated latency from a network to a node, first that applies: the median time to first byte
  * of fresh client reports from that network; else the median of fresh measurements taken from the

@@ -3,12 +3,15 @@ package io.berth.node.bootstrap;
 import io.berth.node.access.AccessPolicy;
 import io.berth.node.access.OpenAccessPolicy;
 import io.berth.node.access.PrivatePatterns;
+import io.berth.node.access.ReplicaAccessPolicy;
 import io.berth.node.cluster.JobOwner;
 import io.berth.node.cluster.LeaderJobOwner;
 import io.berth.node.cluster.LocalLockJobOwner;
+import io.berth.node.cluster.RegionPromotion;
 import io.berth.node.cluster.ScheduledJob;
 import io.berth.node.cluster.ZooKeeperSession;
 import io.berth.node.config.NodeConfig;
+import io.berth.node.events.ChangePublisher;
 import io.berth.node.events.EventApplier;
 import io.berth.node.events.EventsStatusHandler;
 import io.berth.node.events.OutboxRelay;
@@ -34,14 +37,25 @@ import io.berth.node.http.OpsHandlers;
 import io.berth.node.http.Router;
 import io.berth.node.index.rocksdb.RocksChangeLog;
 import io.berth.node.index.rocksdb.RocksIndexStore;
+import io.berth.node.index.rocksdb.RocksLinkFenceStore;
 import io.berth.node.index.rocksdb.RocksModuleIndex;
 import io.berth.node.index.rocksdb.RocksOciIndex;
 import io.berth.node.index.rocksdb.RocksSumdbIndex;
 import io.berth.node.oci.OciHandler;
-import io.berth.node.oci.OciMissHandler;
 import io.berth.node.oci.OciRegistryService;
 import io.berth.node.oci.OciRoute;
 import io.berth.node.oci.OciUploads;
+import io.berth.node.oci.PullThroughCache;
+import io.berth.node.oci.pullthrough.RegistryPullThroughCache;
+import io.berth.node.oci.pullthrough.UpstreamRoutes;
+import io.berth.node.replication.LinkFences;
+import io.berth.node.replication.LocalApplyPublisher;
+import io.berth.node.replication.ReplicationService;
+import io.berth.node.replication.ReplicationStatusHandler;
+import io.berth.node.replication.WhereHandler;
+import io.berth.node.replication.WhereService;
+import io.berth.node.rpc.GrpcServer;
+import io.berth.node.rpc.ReplicationRpc;
 import io.berth.node.scrub.BlobRepairSource;
 import io.berth.node.scrub.GoUpstreamRepair;
 import io.berth.node.scrub.ScrubHandler;
@@ -104,6 +118,8 @@ public final class NodeAssembly implements AutoCloseable {
   private OutboxRelay relay;
   private EventApplier applier;
   private ZooKeeperSession zooKeeper;
+  private GrpcServer grpc;
+  private volatile RegionPromotion promotion;
   private final java.util.concurrent.ScheduledExecutorService housekeeping =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -146,7 +162,11 @@ public final class NodeAssembly implements AutoCloseable {
     changeLog.attach(moduleIndex, sumdbIndex);
     this.ociIndex = new RocksOciIndex(indexStore, changeLog);
     changeLog.addApplier(ociIndex::applyRemote);
-    this.accessPolicy = policyDecorator.apply(new OpenAccessPolicy());
+    AccessPolicy base = policyDecorator.apply(new OpenAccessPolicy());
+    this.accessPolicy =
+        config.node().replica()
+            ? new ReplicaAccessPolicy(base, config.node().region(), this::promoted)
+            : base;
     this.privatePatterns = new PrivatePatterns(config.go().privatePatterns());
     blobReferences.add(new GoModuleReferences(moduleIndex));
     blobReferences.add(new SumdbReferences(sumdbIndex));
@@ -184,6 +204,7 @@ public final class NodeAssembly implements AutoCloseable {
     wireGoModules();
     wireEvents();
     wireMaintenance();
+    wireReplication();
     server =
         new HttpServer(
             config.http().host(),
@@ -305,7 +326,7 @@ public final class NodeAssembly implements AutoCloseable {
             blobStore,
             ociIndex,
             ociUploads,
-            OciMissHandler.NONE,
+            wireOciPullThrough(),
             oci.maxManifestBytes(),
             Clock.systemUTC(),
             Duration.ofMinutes(config.storage().gc().graceMinutes()).dividedBy(2));
@@ -314,21 +335,48 @@ public final class NodeAssembly implements AutoCloseable {
     router.prefix(OciRoute.PREFIX, "oci", handler);
   }
 
+  /**
+   * The OCI pull-through cache (issue 3): one upstream registry client per {@code oci.upstreams}
+   * prefix; repositories matching {@code oci.privatePatterns} are never fetched upstream.
+   */
+  private PullThroughCache wireOciPullThrough() {
+    NodeConfig.OciSection oci = config.oci();
+    if (oci.upstreams().isEmpty()) {
+      return PullThroughCache.NONE;
+    }
+    List<UpstreamRoutes.Route> routes = new ArrayList<>();
+    try {
+      for (NodeConfig.OciUpstream u : oci.upstreams()) {
+        routes.add(
+            new UpstreamRoutes.Route(
+                u.prefix(),
+                new io.berth.node.upstream.RegistryUpstream(
+                    u.url(),
+                    u.username(),
+                    u.password(),
+                    Duration.ofSeconds(oci.upstreamTimeoutSeconds()),
+                    Clock.systemUTC(),
+                    metrics),
+                u.remotePrefix(),
+                Duration.ofSeconds(u.tagTtlSeconds())));
+      }
+      UpstreamRoutes table = new UpstreamRoutes(routes, new PrivatePatterns(oci.privatePatterns()));
+      for (UpstreamRoutes.Route r : table.routes()) {
+        log.info("OCI pull-through: {}/ -> {}", r.prefix(), r.upstream().url());
+      }
+      return new RegistryPullThroughCache(
+          table, blobStore, ociIndex, oci.maxManifestBytes(), Clock.systemUTC(), metrics);
+    } catch (IllegalArgumentException e) {
+      throw new io.berth.node.config.ConfigException("oci.upstreams: " + e.getMessage());
+    }
+  }
+
   private void wireEvents() {
     NodeConfig.EventsSection ev = config.events();
     boolean kafka = !ev.kafkaBootstrap().isBlank();
     if (kafka) {
       String topic = ev.topicFor(config.node().region());
-      Runnable ensureTopic =
-          ev.createTopic()
-              ? () ->
-                  KafkaTopics.ensure(
-                      ev.kafkaBootstrap(),
-                      topic,
-                      ev.partitions(),
-                      ev.replicationFactor(),
-                      ev.minInsyncReplicas())
-              : () -> {};
+      Runnable ensureTopic = ensureTopic(topic);
       relay =
           new OutboxRelay(
               changeLog,
@@ -391,7 +439,10 @@ public final class NodeAssembly implements AutoCloseable {
               d.name(),
               key,
               new GoProxyUpstream(
-                  url, Duration.ofSeconds(config.go().upstreamTimeoutSeconds()), metrics)));
+                  url,
+                  Duration.ofSeconds(config.go().upstreamTimeoutSeconds()),
+                  metrics,
+                  "sumdb")));
     }
     sumdb =
         new SumdbService(
@@ -558,6 +609,101 @@ public final class NodeAssembly implements AutoCloseable {
   /** The store below the caches (scrub reads it; tests corrupt it). */
   public BlobStore rawBlobStore() {
     return rawBlobStore;
+  }
+
+  private Runnable ensureTopic(String topic) {
+    NodeConfig.EventsSection ev = config.events();
+    return ev.createTopic()
+        ? () ->
+            KafkaTopics.ensure(
+                ev.kafkaBootstrap(),
+                topic,
+                ev.partitions(),
+                ev.replicationFactor(),
+                ev.minInsyncReplicas())
+        : () -> {};
+  }
+
+  /**
+   * Replication (issue 6): the where API, the DR replica role, and the gRPC service the replicator
+   * uses (blobs in and out, fenced by link epoch; remote events republished into the region log).
+   */
+  private void wireReplication() {
+    NodeConfig.NodeSection node = config.node();
+    if (node.replica()) {
+      if (zooKeeper != null) {
+        promotion = new RegionPromotion(zooKeeper, node.region()).start();
+        closeables.add(promotion);
+        log.info("DR replica of region {}: client writes refused until promoted", node.region());
+      } else {
+        log.warn(
+            "DR replica without cluster.zookeeper: client writes are refused and the region cannot"
+                + " be promoted; set node.mode to primary and restart to take writes");
+      }
+    }
+    List<WhereService.Peer> peers = new ArrayList<>();
+    for (String p : config.cluster().peers()) {
+      try {
+        peers.add(WhereService.Peer.parse(p));
+      } catch (IllegalArgumentException e) {
+        throw new io.berth.node.config.ConfigException("cluster.peers: " + e.getMessage());
+      }
+    }
+    router.exact(
+        "/_berth/api/where",
+        "where",
+        new WhereHandler(new WhereService(node.region(), node.id(), changeLog, peers)));
+    LinkFences fences = new LinkFences(new RocksLinkFenceStore(indexStore), metrics);
+    router.exact(
+        "/_berth/api/replication",
+        "replication_status",
+        new ReplicationStatusHandler(
+            node.id(),
+            node.region(),
+            node.mode(),
+            () -> !node.replica() || promoted(),
+            () -> promotion == null ? null : promotion.current().orElse(null),
+            this::grpcPort,
+            fences));
+    if (config.http().grpcPort() < 0) {
+      return;
+    }
+    NodeConfig.EventsSection ev = config.events();
+    String topic = ev.topicFor(node.region());
+    ChangePublisher regionLog =
+        ev.kafkaBootstrap().isBlank()
+            ? new LocalApplyPublisher(changeLog)
+            : new KafkaChangePublisher(
+                ev.kafkaBootstrap(), topic, ensureTopic(topic), "berth-republish");
+    closeables.add(regionLog);
+    ReplicationRpc rpc =
+        new ReplicationRpc(
+            new ReplicationService(blobStore, changeLog, regionLog, fences, metrics));
+    closeables.add(rpc);
+    grpc = new GrpcServer(config.http().host(), config.http().grpcPort(), List.of(rpc));
+    try {
+      grpc.start();
+    } catch (java.io.IOException e) {
+      throw new io.berth.node.config.ConfigException(
+          "cannot listen for gRPC on "
+              + config.http().host()
+              + ":"
+              + config.http().grpcPort()
+              + ": "
+              + e.getMessage());
+    }
+    closeables.add(grpc);
+    log.info("replication gRPC on {}:{}", config.http().host(), grpc.port());
+  }
+
+  private boolean promoted() {
+    RegionPromotion p = promotion;
+    return p != null && p.promoted();
+  }
+
+  /** The gRPC port, or -1 when gRPC is off. */
+  public int grpcPort() {
+    return grpc == null ? -1 : grpc.port();
   }
 
   private ChecksumVerifier checksumVerifier() {

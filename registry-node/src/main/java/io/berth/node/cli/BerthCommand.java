@@ -10,7 +10,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "berth 0.1.0",
     description = "Berth: a multi-region registry for Go modules and OCI images.",
-    subcommands = {ServeCommand.class, GoCommand.class, GcCommand.class, ScrubCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      GoCommand.class,
+      GcCommand.class,
+      ScrubCommand.class,
+      PromoteCommand.Promote.class,
+      PromoteCommand.Demote.class
+    })
 public final class BerthCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -23,11 +23,24 @@ import java.util.TreeMap;
  * <p>An environment variable {@code BERTH_<PATH>} overrides the setting whose path, with camelCase
  * words split by {@code _}, matches: {@code BERTH_HTTP_PORT} sets {@code http.port}, {@code
  * BERTH_STORAGE_DATA_DIR} sets {@code storage.dataDir}, {@code BERTH_GO_PRIVATE_PATTERNS} sets the
- * list {@code go.privatePatterns} from a comma-separated value.
+ * list {@code go.privatePatterns} from a comma-separated value. A list value that starts with
+ * {@code [} is read as a YAML flow sequence, so lists of records can be set too: {@code
+ * BERTH_OCI_UPSTREAMS='[{prefix: hub, url: "https://registry-1.docker.io", username: u, password:
+ * p}]'}.
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** BERTH_* variables that are not settings: read by bin/berth, the CLI or logback. */
+  static final java.util.Set<String> NOT_SETTINGS =
+      java.util.Set.of(
+          "BERTH_CONFIG",
+          "BERTH_JAVA_OPTS",
+          "BERTH_REGISTRY",
+          "BERTH_LOG_LEVEL",
+          "BERTH_ACCESS_LOG_LEVEL",
+          "BERTH_REPLICATOR_URLS");
 
   private ConfigLoader() {}
 
@@ -85,7 +98,7 @@ public final class ConfigLoader {
   private static void applyEnv(ObjectNode tree, Map<String, String> env) {
     Map<String, String> sorted = new TreeMap<>(env);
     for (Map.Entry<String, String> e : sorted.entrySet()) {
-      if (!e.getKey().startsWith("BERTH_") || e.getKey().equals("BERTH_CONFIG")) {
+      if (!e.getKey().startsWith("BERTH_") || NOT_SETTINGS.contains(e.getKey())) {
         continue;
       }
       List<String> words = List.of(e.getKey().substring(6).toLowerCase(Locale.ROOT).split("_"));
@@ -124,6 +137,17 @@ public final class ConfigLoader {
 
   private static JsonNode convert(JsonNode existing, String value) {
     JsonNodeFactory f = JsonNodeFactory.instance;
+    if (existing.isArray() && value.trim().startsWith("[")) {
+      try {
+        JsonNode parsed = YAML.readTree(value);
+        if (parsed != null && parsed.isArray()) {
+          return parsed;
+        }
+      } catch (IOException e) {
+        throw new ConfigException("a list value starting with '[' must be a YAML flow sequence");
+      }
+      throw new ConfigException("a list value starting with '[' must be a YAML flow sequence");
+    }
     if (existing.isArray()) {
       ArrayNode a = f.arrayNode();
       List<String> parts = new ArrayList<>();

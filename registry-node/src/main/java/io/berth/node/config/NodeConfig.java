@@ -58,7 +58,12 @@ public record NodeConfig(
     return new NodeConfig(
         node,
         new HttpSection(
-            http.host(), port, http.workerThreads(), http.accessLog(), http.bodyTimeoutSeconds()),
+            http.host(),
+            port,
+            http.workerThreads(),
+            http.accessLog(),
+            http.bodyTimeoutSeconds(),
+            http.grpcPort()),
         storage,
         go,
         sumdb,
@@ -111,15 +116,32 @@ public record NodeConfig(
     return new NodeConfig(node, http, storage, go, sumdb, oci, cluster, events);
   }
 
-  /** Identity of this node. */
-  public record NodeSection(String id, String region) {
+  /**
+   * Identity of this node. {@code mode} is {@code primary} (the default) or {@code replica}: a node
+   * of a DR replica region serves reads and replicated changes but refuses client writes until the
+   * region is promoted ({@code berth promote}, recorded in ZooKeeper).
+   */
+  public record NodeSection(String id, String region, String mode) {
     public NodeSection {
       id = id == null || id.isBlank() ? defaultId() : id;
       region = region == null || region.isBlank() ? "local" : region;
+      mode = mode == null || mode.isBlank() ? "primary" : mode;
+      if (!mode.equals("primary") && !mode.equals("replica")) {
+        throw new ConfigException("node.mode must be primary or replica, not '" + mode + "'");
+      }
+    }
+
+    public NodeSection(String id, String region) {
+      this(id, region, null);
     }
 
     static NodeSection defaults() {
-      return new NodeSection(null, null);
+      return new NodeSection(null, null, null);
+    }
+
+    /** Whether this node belongs to a DR replica region. */
+    public boolean replica() {
+      return mode.equals("replica");
     }
 
     private static String defaultId() {
@@ -131,14 +153,19 @@ public record NodeConfig(
     }
   }
 
-  /** The HTTP listener. */
+  /**
+   * The HTTP listener, and the gRPC listener the replicator uses ({@code grpcPort}: -1 off, 0 any
+   * free port; same host).
+   */
   public record HttpSection(
       String host,
       Integer port,
       Integer workerThreads,
       Boolean accessLog,
-      Long bodyTimeoutSeconds) {
+      Long bodyTimeoutSeconds,
+      Integer grpcPort) {
     public HttpSection {
+      grpcPort = grpcPort == null ? -1 : grpcPort;
       bodyTimeoutSeconds = bodyTimeoutSeconds == null ? 60L : bodyTimeoutSeconds;
       host = host == null ? "0.0.0.0" : host;
       port = port == null ? 8080 : port;
@@ -146,8 +173,17 @@ public record NodeConfig(
       accessLog = accessLog == null ? Boolean.TRUE : accessLog;
     }
 
+    public HttpSection(
+        String host,
+        Integer port,
+        Integer workerThreads,
+        Boolean accessLog,
+        Long bodyTimeoutSeconds) {
+      this(host, port, workerThreads, accessLog, bodyTimeoutSeconds, null);
+    }
+
     static HttpSection defaults() {
-      return new HttpSection(null, null, null, null, null);
+      return new HttpSection(null, null, null, null, null, null);
     }
   }
 
@@ -422,14 +458,29 @@ public record NodeConfig(
 
   /**
    * The OCI distribution API ({@code /v2/}). Upload sessions idle for {@code uploadExpirySeconds}
-   * are removed with their bytes by a sweep every {@code uploadSweepSeconds}.
+   * are removed with their bytes by a sweep every {@code uploadSweepSeconds}. {@code upstreams}
+   * maps repository prefixes to upstream registries (pull-through cache, read-only for clients);
+   * repositories matching {@code privatePatterns} (GOPRIVATE-style globs on repository names) are
+   * never fetched upstream, even under a prefix.
    */
   public record OciSection(
-      Long maxManifestBytes, Long uploadExpirySeconds, Long uploadSweepSeconds) {
+      Long maxManifestBytes,
+      Long uploadExpirySeconds,
+      Long uploadSweepSeconds,
+      List<OciUpstream> upstreams,
+      List<String> privatePatterns,
+      Long upstreamTimeoutSeconds) {
     public OciSection {
       maxManifestBytes = maxManifestBytes == null ? 4L << 20 : maxManifestBytes;
       uploadExpirySeconds = uploadExpirySeconds == null ? 24L * 3600 : uploadExpirySeconds;
       uploadSweepSeconds = uploadSweepSeconds == null ? 300L : uploadSweepSeconds;
+      upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
+      privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);
+      upstreamTimeoutSeconds = upstreamTimeoutSeconds == null ? 60L : upstreamTimeoutSeconds;
+    }
+
+    public OciSection(Long maxManifestBytes, Long uploadExpirySeconds, Long uploadSweepSeconds) {
+      this(maxManifestBytes, uploadExpirySeconds, uploadSweepSeconds, null, null, null);
     }
 
     public OciSection(Long maxManifestBytes, Long uploadExpirySeconds) {
@@ -439,6 +490,62 @@ public record NodeConfig(
     static OciSection defaults() {
       return new OciSection(null, null, null);
     }
+
+    /** A copy with other upstreams and private patterns. */
+    public OciSection withUpstreams(List<OciUpstream> upstreams, List<String> privatePatterns) {
+      return new OciSection(
+          maxManifestBytes,
+          uploadExpirySeconds,
+          uploadSweepSeconds,
+          upstreams,
+          privatePatterns,
+          upstreamTimeoutSeconds);
+    }
+  }
+
+  /**
+   * One upstream registry of the OCI pull-through cache: repository {@code <prefix>/<name>} is
+   * {@code <remotePrefix>/<name>} (or {@code <name>} without a remote prefix) at {@code url}.
+   * {@code username}/{@code password} are optional (Docker token auth or basic auth). Tags are
+   * revalidated with the upstream after {@code tagTtlSeconds}.
+   */
+  public record OciUpstream(
+      String prefix,
+      String url,
+      String username,
+      String password,
+      Long tagTtlSeconds,
+      String remotePrefix) {
+    public OciUpstream {
+      prefix = prefix == null ? "" : prefix;
+      url = url == null ? "" : url;
+      username = username == null ? "" : username;
+      password = password == null ? "" : password;
+      tagTtlSeconds = tagTtlSeconds == null ? 300L : tagTtlSeconds;
+      remotePrefix = remotePrefix == null ? "" : remotePrefix;
+    }
+
+    public OciUpstream(String prefix, String url) {
+      this(prefix, url, null, null, null, null);
+    }
+
+    /** Never shows the password. */
+    @Override
+    public String toString() {
+      return "OciUpstream[prefix="
+          + prefix
+          + ", url="
+          + url
+          + ", username="
+          + username
+          + ", password="
+          + (password.isEmpty() ? "" : "***")
+          + ", tagTtlSeconds="
+          + tagTtlSeconds
+          + ", remotePrefix="
+          + remotePrefix
+          + "]";
+    }
   }
 
   /**
@@ -446,7 +553,8 @@ public record NodeConfig(
    * {@code advertiseUrl} is the HTTP address other parts and clients use to reach this node (empty:
    * derived from http.host and the port). With ZooKeeper set the node registers for the
    * coordinator, rewrites its record every {@code heartbeatMs} and times its peers and the
-   * coordinators every {@code probeIntervalMs}.
+   * coordinators every {@code probeIntervalMs}. {@code peers} names one node of each other region
+   * as {@code <region>=<url>}, for the "which regions hold this artifact" API.
    */
   public record ClusterSection(
       String zookeeper,
@@ -454,7 +562,8 @@ public record NodeConfig(
       Integer sessionTimeoutMs,
       Long heartbeatMs,
       Long probeIntervalMs,
-      Long probeTimeoutMs) {
+      Long probeTimeoutMs,
+      List<String> peers) {
     public ClusterSection {
       zookeeper = zookeeper == null ? "" : zookeeper;
       advertiseUrl = advertiseUrl == null ? "" : advertiseUrl;
@@ -462,14 +571,37 @@ public record NodeConfig(
       heartbeatMs = heartbeatMs == null ? 1_000L : heartbeatMs;
       probeIntervalMs = probeIntervalMs == null ? 1_000L : probeIntervalMs;
       probeTimeoutMs = probeTimeoutMs == null ? 2_000L : probeTimeoutMs;
+      peers = peers == null ? List.of() : List.copyOf(peers);
+    }
+
+    public ClusterSection(
+        String zookeeper,
+        String advertiseUrl,
+        Integer sessionTimeoutMs,
+        Long heartbeatMs,
+        Long probeIntervalMs,
+        Long probeTimeoutMs) {
+      this(
+          zookeeper,
+          advertiseUrl,
+          sessionTimeoutMs,
+          heartbeatMs,
+          probeIntervalMs,
+          probeTimeoutMs,
+          null);
+    }
+
+    public ClusterSection(
+        String zookeeper, String advertiseUrl, Integer sessionTimeoutMs, List<String> peers) {
+      this(zookeeper, advertiseUrl, sessionTimeoutMs, null, null, null, peers);
     }
 
     public ClusterSection(String zookeeper, String advertiseUrl, Integer sessionTimeoutMs) {
-      this(zookeeper, advertiseUrl, sessionTimeoutMs, null, null, null);
+      this(zookeeper, advertiseUrl, sessionTimeoutMs, null, null, null, null);
     }
 
     static ClusterSection defaults() {
-      return new ClusterSection(null, null, null);
+      return new ClusterSection(null, null, null, null);
     }
   }
 

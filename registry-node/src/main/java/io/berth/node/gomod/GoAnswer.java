@@ -11,6 +11,8 @@ public sealed interface GoAnswer {
   /** Serve these bytes; {@code stale} when every upstream failed and a cached copy is used. */
   record Bytes(byte[] content, boolean stale) implements GoAnswer {}
 
-  /** The service already streamed the answer through the {@link ClientSink}. */
+  /**
+   * The service already streamed the answer through the {@link io.berth.node.upstream.ClientSink}.
+   */
   record Streamed() implements GoAnswer {}
 }

@@ -1,7 +1,9 @@
 package io.berth.node.index;
 
 import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.proto.index.v1.ArtifactMark;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The node's change log: the outbox of events written together with the index mutations they
@@ -59,6 +61,18 @@ public interface ChangeLog {
 
   /** Applies an event from another node; idempotent. */
   ApplyResult apply(ChangeEvent event);
+
+  /**
+   * Whether this node already holds {@code event}: it is this node's own, or an event with the same
+   * origin region, node and sequence was applied before.
+   */
+  boolean holds(ChangeEvent event);
+
+  /**
+   * The newest change this node holds for the artifact {@code key} (an event key such as {@code
+   * go:<module>@<version>}), recorded locally or applied, or empty if it holds none.
+   */
+  Optional<ArtifactMark> lastChange(String key);
 
   /** How many conflicts were recorded since start. */
   long conflicts();

@@ -8,6 +8,7 @@ import io.berth.proto.index.v1.OciDescriptor;
 import io.berth.proto.index.v1.OciManifestRecord;
 import io.berth.proto.index.v1.OciTagRecord;
 import io.berth.proto.index.v1.OciUploadSession;
+import io.berth.proto.index.v1.OciUpstreamTagRecord;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -126,6 +127,26 @@ public interface OciIndex {
    * @return whether a live manifest was deleted
    */
   boolean deleteManifest(RepositoryName repository, Digest digest);
+
+  // ---------------------------------------------------------------- pull-through cache
+
+  /**
+   * Stores a manifest fetched from an upstream registry by the pull-through cache: the dedicated
+   * index path for cached manifests. Like {@link #putManifest} (same records, same events, a new
+   * stamp, the link to its own bytes, the tag if given) but without reference checks: a cached
+   * manifest is indexed as soon as its own bytes are stored, before the blobs and child manifests
+   * it names, which the cache fetches from the upstream on their own GET (and links then). The
+   * caller has durably stored the manifest's bytes. With a tag, {@code check} (the tag's upstream
+   * check, local state) is written in the same batch.
+   */
+  ManifestWriteResult putCachedManifest(
+      OciManifestRecord manifest, Optional<Tag> tag, Optional<OciUpstreamTagRecord> check);
+
+  /** The pull-through cache's last upstream check of {@code tag}, or empty (local state). */
+  Optional<OciUpstreamTagRecord> upstreamTag(RepositoryName repository, Tag tag);
+
+  /** Creates or replaces a tag's upstream check (local state: no event, not replicated). */
+  void putUpstreamTag(OciUpstreamTagRecord check);
 
   // ---------------------------------------------------------------- upload sessions (local)
 

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.Digest;
 import io.berth.common.ModulePath;
+import io.berth.common.RepositoryName;
 import io.berth.node.oci.error.OciErrorCode;
 import io.berth.node.oci.error.OciException;
+import io.berth.proto.index.v1.OciManifestRecord;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -70,6 +72,22 @@ public final class ManifestParser {
     /** Manifests of the same repository this index lists. */
     public List<Digest> requiredManifests() {
       return children.stream().map(Descriptor::digest).distinct().toList();
+    }
+
+    /** The index record of this manifest, stored as blob {@code digest} in {@code repository}. */
+    public OciManifestRecord record(
+        RepositoryName repository, Digest digest, long size, long storedMillis) {
+      return OciManifestRecord.newBuilder()
+          .setRepository(repository.value())
+          .setDigest(digest.toString())
+          .setMediaType(mediaType)
+          .setSize(size)
+          .addAllReferencedDigests(referencedDigests())
+          .setSubjectDigest(subject.map(Digest::toString).orElse(""))
+          .setArtifactType(artifactType)
+          .putAllAnnotations(annotations)
+          .setStoredUnixMillis(storedMillis)
+          .build();
     }
 
     /** Every digest the manifest keeps alive (for the index record and garbage collection). */

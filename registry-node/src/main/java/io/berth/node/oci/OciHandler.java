@@ -124,6 +124,9 @@ public final class OciHandler implements HttpHandler {
         h.put("Content-Type", m.mediaType());
         h.put("Docker-Content-Digest", m.digest().toString());
         h.put("ETag", "\"" + m.digest() + "\"");
+        if (!m.warning().isEmpty()) {
+          h.put("Warning", "110 berth \"Response is stale: " + headerSafe(m.warning()) + "\"");
+        }
         ex.sendBlob(200, m.reader(), 0, m.reader().size(), h);
       }
       case "PUT" -> {
@@ -155,12 +158,21 @@ public final class OciHandler implements HttpHandler {
     switch (ex.method()) {
       case "GET", "HEAD" -> {
         authorize(Action.READ, r.name().value());
-        OciRegistryService.BlobContent b = service.blob(r.name(), r.digest(), ex.header("Range"));
         Map<String, String> h = headers();
         h.put("Content-Type", "application/octet-stream");
-        h.put("Docker-Content-Digest", b.digest().toString());
+        h.put("Docker-Content-Digest", r.digest().toString());
         h.put("Accept-Ranges", "bytes");
-        h.put("ETag", "\"" + b.digest() + "\"");
+        h.put("ETag", "\"" + r.digest() + "\"");
+        java.util.Optional<OciRegistryService.BlobContent> found =
+            service.blob(
+                r.name(),
+                r.digest(),
+                ex.header("Range"),
+                ex.isHead() ? null : length -> ex.startStreaming(200, h, length));
+        if (found.isEmpty()) {
+          return;
+        }
+        OciRegistryService.BlobContent b = found.get();
         long size = b.reader().size();
         if (b.range().isPresent()) {
           ByteRange range = b.range().get();
@@ -382,6 +394,16 @@ public final class OciHandler implements HttpHandler {
         "method " + ex.method() + " is not allowed here (allowed: " + allow + ")",
         Map.of(),
         Map.of("Allow", allow));
+  }
+
+  /** A message as a quoted-string header value: printable ASCII, no quotes or backslashes. */
+  static String headerSafe(String text) {
+    StringBuilder b = new StringBuilder(Math.min(text.length(), 300));
+    for (int i = 0; i < text.length() && b.length() < 300; i++) {
+      char c = text.charAt(i);
+      b.append(c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? ' ' : c);
+    }
+    return b.toString();
   }
 
   private static Map<String, String> headers() {

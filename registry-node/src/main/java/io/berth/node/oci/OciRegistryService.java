@@ -11,6 +11,7 @@ import io.berth.node.storage.BlobRejectedException;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.PutExpectation;
 import io.berth.node.storage.StoredBlob;
+import io.berth.node.upstream.ClientSink;
 import io.berth.proto.index.v1.OciDescriptor;
 import io.berth.proto.index.v1.OciManifestRecord;
 import io.berth.proto.index.v1.OciUploadSession;
@@ -51,7 +52,7 @@ public final class OciRegistryService {
   private final BlobStore blobs;
   private final OciIndex index;
   private final OciUploads uploads;
-  private final OciMissHandler misses;
+  private final PullThroughCache cache;
   private final long maxManifestBytes;
   private final Clock clock;
   private final Duration touchLinksOlderThan;
@@ -60,10 +61,10 @@ public final class OciRegistryService {
       BlobStore blobs,
       OciIndex index,
       OciUploads uploads,
-      OciMissHandler misses,
+      PullThroughCache cache,
       long maxManifestBytes,
       Clock clock) {
-    this(blobs, index, uploads, misses, maxManifestBytes, clock, Duration.ofHours(12));
+    this(blobs, index, uploads, cache, maxManifestBytes, clock, Duration.ofHours(12));
   }
 
   /**
@@ -76,14 +77,14 @@ public final class OciRegistryService {
       BlobStore blobs,
       OciIndex index,
       OciUploads uploads,
-      OciMissHandler misses,
+      PullThroughCache cache,
       long maxManifestBytes,
       Clock clock,
       Duration touchLinksOlderThan) {
     this.blobs = blobs;
     this.index = index;
     this.uploads = uploads;
-    this.misses = misses;
+    this.cache = cache;
     this.maxManifestBytes = maxManifestBytes;
     this.clock = clock;
     this.touchLinksOlderThan = touchLinksOlderThan;
@@ -117,8 +118,16 @@ public final class OciRegistryService {
     }
   }
 
-  /** A manifest to send with its stored media type. */
-  public record ManifestContent(Digest digest, String mediaType, BlobReader reader) {}
+  /**
+   * A manifest to send with its stored media type; {@code warning} is non-empty when a pull-through
+   * tag is served stale (sent as a {@code Warning} header).
+   */
+  public record ManifestContent(
+      Digest digest, String mediaType, BlobReader reader, String warning) {
+    public ManifestContent(Digest digest, String mediaType, BlobReader reader) {
+      this(digest, mediaType, reader, "");
+    }
+  }
 
   /** A stored manifest (201). */
   public record ManifestStored(RepositoryName repository, Digest digest, Optional<Digest> subject) {
@@ -145,12 +154,34 @@ public final class OciRegistryService {
    *     blob with this digest is stored), RANGE_NOT_SATISFIABLE for a bad range
    */
   public BlobContent blob(RepositoryName repository, Digest digest, String rangeHeader) {
-    Optional<BlobReader> reader = linkedBlob(repository, digest);
-    if (reader.isEmpty() && misses.fillBlob(repository, digest)) {
-      reader = linkedBlob(repository, digest);
+    return blob(repository, digest, rangeHeader, null)
+        .orElseThrow(() -> new IllegalStateException("streamed without a sink"));
+  }
+
+  /**
+   * Like {@link #blob(RepositoryName, Digest, String)}; in a pull-through repository a blob that is
+   * not cached yet is fetched from the upstream, and a whole-blob read with a {@code sink} may be
+   * streamed to it while it is stored.
+   *
+   * @param sink the client's response for a whole-blob GET, or null
+   * @return empty if the blob was streamed through {@code sink}
+   */
+  public Optional<BlobContent> blob(
+      RepositoryName repository, Digest digest, String rangeHeader, ClientSink sink) {
+    if (cache.serves(repository)) {
+      PullThroughCache.BlobFill fill =
+          cache.blob(
+              repository, digest, rangeHeader == null || rangeHeader.isBlank() ? sink : null);
+      if (fill == PullThroughCache.BlobFill.STREAMED) {
+        return Optional.empty();
+      }
+      if (fill == PullThroughCache.BlobFill.ABSENT) {
+        throw blobUnknown(repository, digest);
+      }
     }
-    BlobReader r = reader.orElseThrow(() -> blobUnknown(repository, digest));
-    return new BlobContent(digest, r, ByteRange.parse(rangeHeader, r.size()));
+    BlobReader r =
+        linkedBlob(repository, digest).orElseThrow(() -> blobUnknown(repository, digest));
+    return Optional.of(new BlobContent(digest, r, ByteRange.parse(rangeHeader, r.size())));
   }
 
   private Optional<BlobReader> linkedBlob(RepositoryName repository, Digest digest) {
@@ -167,6 +198,7 @@ public final class OciRegistryService {
    * @throws OciException BLOB_UNKNOWN if the repository has no link to it
    */
   public void deleteBlob(RepositoryName repository, Digest digest) {
+    requireWritable(repository, "delete blobs from");
     if (!index.unlinkBlob(repository, digest)) {
       throw blobUnknown(repository, digest);
     }
@@ -176,6 +208,7 @@ public final class OciRegistryService {
 
   /** Opens an empty upload session (POST without {@code digest}). */
   public UploadState startUpload(RepositoryName repository) {
+    requireWritable(repository, "push to");
     OciUploadSession s = uploads.create(repository);
     return new UploadState(repository, s.getId(), 0);
   }
@@ -189,6 +222,7 @@ public final class OciRegistryService {
    */
   public BlobCreated uploadMonolithic(
       RepositoryName repository, Digest digest, InputStream body, long length) throws IOException {
+    requireWritable(repository, "push to");
     PutExpectation expect = PutExpectation.digest(digest);
     StoredBlob stored = blobs.put(body, length >= 0 ? expect.withSize(length) : expect);
     index.linkBlob(repository, stored.digest(), stored.size());
@@ -202,6 +236,7 @@ public final class OciRegistryService {
    */
   public UploadOutcome mount(
       RepositoryName repository, Digest digest, RepositoryName from, boolean mayReadFrom) {
+    requireWritable(repository, "mount blobs into");
     if (mayReadFrom && from != null && index.blobLink(from, digest).isPresent()) {
       // touch first: it protects the blob from a concurrent garbage collection until linked
       Optional<StoredBlob> stat = blobs.touch(digest) ? blobs.stat(digest) : Optional.empty();
@@ -232,6 +267,7 @@ public final class OciRegistryService {
   public UploadState appendChunk(
       RepositoryName repository, String id, ChunkRange range, InputStream body, long length)
       throws IOException {
+    requireWritable(repository, "push to");
     try (OciUploads.Handle h = uploads.open(repository, id)) {
       long expected = expectedChunkLength(h, range, length);
       long size = uploads.append(h, body, expected);
@@ -254,6 +290,7 @@ public final class OciRegistryService {
       InputStream body,
       long length)
       throws IOException {
+    requireWritable(repository, "push to");
     try (OciUploads.Handle h = uploads.open(repository, id)) {
       long expected = expectedChunkLength(h, range, length);
       InputStream last = new LengthCheckingInputStream(body, expected, h.id());
@@ -319,12 +356,30 @@ public final class OciRegistryService {
    * @throws OciException MANIFEST_UNKNOWN
    */
   public ManifestContent manifest(RepositoryName repository, Tag tag, Digest digest) {
-    Optional<ManifestContent> found = findManifest(repository, tag, digest);
-    if (found.isEmpty()
-        && misses.fillManifest(repository, tag != null ? tag.value() : digest.toString())) {
-      found = findManifest(repository, tag, digest);
+    if (cache.serves(repository)) {
+      return cachedManifest(repository, tag, digest);
     }
-    return found.orElseThrow(() -> manifestUnknown(repository, tag, digest));
+    return findManifest(repository, tag, digest)
+        .orElseThrow(() -> manifestUnknown(repository, tag, digest));
+  }
+
+  /** A manifest of a pull-through repository: the tag resolved by the cache, misses fetched. */
+  private ManifestContent cachedManifest(RepositoryName repository, Tag tag, Digest digest) {
+    if (tag == null) {
+      if (!cache.manifest(repository, digest)) {
+        throw manifestUnknown(repository, null, digest);
+      }
+      return findManifest(repository, null, digest)
+          .orElseThrow(() -> manifestUnknown(repository, null, digest));
+    }
+    PullThroughCache.TagAnswer answer =
+        cache.tag(repository, tag).orElseThrow(() -> manifestUnknown(repository, tag, null));
+    ManifestContent m =
+        findManifest(repository, null, answer.digest())
+            .orElseThrow(() -> manifestUnknown(repository, tag, null));
+    return answer.stale()
+        ? new ManifestContent(m.digest(), m.mediaType(), m.reader(), answer.warning())
+        : m;
   }
 
   private Optional<ManifestContent> findManifest(
@@ -363,6 +418,7 @@ public final class OciRegistryService {
       InputStream body,
       long length)
       throws IOException {
+    requireWritable(repository, "push to");
     if (length > maxManifestBytes) {
       throw tooLarge(length);
     }
@@ -395,18 +451,7 @@ public final class OciRegistryService {
     StoredBlob stored =
         blobs.put(
             new ByteArrayInputStream(bytes), PutExpectation.digest(actual).withSize(bytes.length));
-    OciManifestRecord record =
-        OciManifestRecord.newBuilder()
-            .setRepository(repository.value())
-            .setDigest(actual.toString())
-            .setMediaType(parsed.mediaType())
-            .setSize(stored.size())
-            .addAllReferencedDigests(parsed.referencedDigests())
-            .setSubjectDigest(parsed.subject().map(Digest::toString).orElse(""))
-            .setArtifactType(parsed.artifactType())
-            .putAllAnnotations(parsed.annotations())
-            .setStoredUnixMillis(clock.millis())
-            .build();
+    OciManifestRecord record = parsed.record(repository, actual, stored.size(), clock.millis());
     index.putManifest(
         new OciIndex.ManifestWrite(
             record, Optional.ofNullable(tag), parsed.requiredBlobs(), parsed.requiredManifests()));
@@ -451,6 +496,7 @@ public final class OciRegistryService {
    * @throws OciException MANIFEST_UNKNOWN if there is nothing to delete
    */
   public void deleteManifest(RepositoryName repository, Tag tag, Digest digest) {
+    requireWritable(repository, "delete from");
     boolean deleted =
         tag != null ? index.deleteTag(repository, tag) : index.deleteManifest(repository, digest);
     if (!deleted) {
@@ -523,6 +569,25 @@ public final class OciRegistryService {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * Pull-through repositories are read-only: their content is the upstream's, and cached content is
+   * never lost through this registry either.
+   */
+  private void requireWritable(RepositoryName repository, String what) {
+    if (cache.serves(repository)) {
+      throw new OciException(
+          OciErrorCode.DENIED,
+          "repository "
+              + repository
+              + " is a read-only pull-through cache of "
+              + cache.describe(repository)
+              + "; clients cannot "
+              + what
+              + " it (push to a repository outside the pull-through prefix, or to the upstream)",
+          Map.of("repository", repository.value(), "upstream", cache.describe(repository)));
+    }
+  }
 
   static String uploadLocation(RepositoryName repository, String id) {
     return "/v2/" + repository + "/blobs/uploads/" + id;

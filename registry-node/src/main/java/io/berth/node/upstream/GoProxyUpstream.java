@@ -40,8 +40,18 @@ public final class GoProxyUpstream {
   private final HttpClient client;
   private final Duration timeout;
   private final MeterRegistry metrics;
+  private final String area;
 
   public GoProxyUpstream(String spec, Duration timeout, MeterRegistry metrics) {
+    this(spec, timeout, metrics, "gomod");
+  }
+
+  /**
+   * An upstream list whose metrics ({@code berth_upstream_request}, {@code berth_upstream_errors})
+   * carry the tag {@code area} (gomod, sumdb; the OCI cache uses oci).
+   */
+  public GoProxyUpstream(String spec, Duration timeout, MeterRegistry metrics, String area) {
+    this.area = area;
     this.entries = parse(spec);
     this.timeout = timeout;
     this.metrics = metrics;
@@ -139,12 +149,14 @@ public final class GoProxyUpstream {
         throw new UpstreamFailureException("interrupted");
       } finally {
         Timer.builder("berth_upstream_request")
+            .tag("area", area)
             .tag("upstream", e.baseUrl)
             .tag("outcome", outcome)
             .register(metrics)
             .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (!outcome.equals("ok") && !outcome.equals("not_found")) {
           Counter.builder("berth_upstream_errors")
+              .tag("area", area)
               .tag("upstream", e.baseUrl)
               .register(metrics)
               .increment();

@@ -36,7 +36,9 @@ class ArchitectureTest {
             "io.berth.node.access..",
             "io.berth.node.http..",
             "io.berth.node.gc..",
-            "io.berth.node.scrub..")
+            "io.berth.node.scrub..",
+            "io.berth.node.replication..",
+            "io.berth.node.rpc..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
@@ -125,6 +127,30 @@ class ArchitectureTest {
   }
 
   @Test
+  void thePullThroughCacheIsPlainJavaAndTheUpstreamClientKnowsNoProtocol() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.oci.pullthrough..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.berth.node.http..", "io.netty..", "io.berth.node.gomod..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.upstream..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.berth.node.oci..",
+            "io.berth.node.gomod..",
+            "io.berth.node.sumdb..",
+            "io.berth.node.http..",
+            "io.berth.node.index..",
+            "io.netty..")
+        .check(classes);
+  }
+
+  @Test
   void clusterMembershipDoesNotDependOnProtocolsOrStorage() {
     noClasses()
         .that()
@@ -149,6 +175,17 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("io.berth.node.oci..")
+        .check(classes);
+  }
+
+  @Test
+  void replicationServicesArePlainJavaAndOnlyTheRpcPackageSpeaksGrpc() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.berth.node.rpc..", "io.berth.node.bootstrap..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.grpc..")
         .check(classes);
   }
 

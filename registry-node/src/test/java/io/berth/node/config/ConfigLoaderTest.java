@@ -58,10 +58,75 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void ociUpstreamsFromYamlAndFromTheEnvironment() throws Exception {
+    Path f = dir.resolve("oci.yaml");
+    Files.writeString(
+        f,
+        "oci:\n  upstreams:\n    - prefix: hub\n      url: http://127.0.0.1:5000\n"
+            + "      tagTtlSeconds: 30\n  privatePatterns: [hub/corp]\n");
+    NodeConfig c = ConfigLoader.load(f, Map.of());
+    assertThat(c.oci().upstreams())
+        .containsExactly(
+            new NodeConfig.OciUpstream("hub", "http://127.0.0.1:5000", "", "", 30L, ""));
+    assertThat(c.oci().privatePatterns()).containsExactly("hub/corp");
+
+    NodeConfig e =
+        ConfigLoader.load(
+            f,
+            Map.of(
+                "BERTH_OCI_UPSTREAMS",
+                "[{prefix: ghcr, url: \"https://ghcr.io\", username: u, password: p},"
+                    + " {prefix: hub, url: \"https://registry-1.docker.io\", remotePrefix: library}]",
+                "BERTH_OCI_UPSTREAM_TIMEOUT_SECONDS",
+                "7"));
+    assertThat(e.oci().upstreams()).hasSize(2);
+    NodeConfig.OciUpstream ghcr = e.oci().upstreams().get(0);
+    assertThat(ghcr.prefix()).isEqualTo("ghcr");
+    assertThat(ghcr.password()).isEqualTo("p");
+    assertThat(ghcr.tagTtlSeconds()).as("default TTL").isEqualTo(300L);
+    assertThat(ghcr.toString()).doesNotContain("password=p").contains("password=***");
+    assertThat(e.oci().upstreams().get(1).remotePrefix()).isEqualTo("library");
+    assertThat(e.oci().upstreamTimeoutSeconds()).isEqualTo(7L);
+    assertThatThrownBy(
+            () -> ConfigLoader.load(null, Map.of("BERTH_OCI_UPSTREAMS", "[{prefix: [unclosed")))
+        .isInstanceOf(ConfigException.class);
+    assertThatThrownBy(
+            () -> ConfigLoader.load(null, Map.of("BERTH_OCI_UPSTREAMS", "[{prefx: hub}]")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("prefx");
+  }
+
+  @Test
   void exampleConfigInDeployLoads() {
     Path example = Path.of("..", "deploy", "berth.example.yaml");
     assertThat(example).exists();
     NodeConfig c = ConfigLoader.load(example, Map.of());
     assertThat(c.http().port()).isEqualTo(8080);
+  }
+
+  @Test
+  void replicationSettings() {
+    NodeConfig d = ConfigLoader.load(null, Map.of());
+    assertThat(d.node().mode()).isEqualTo("primary");
+    assertThat(d.node().replica()).isFalse();
+    assertThat(d.http().grpcPort()).as("gRPC off by default").isEqualTo(-1);
+    assertThat(d.cluster().peers()).isEmpty();
+    NodeConfig c =
+        ConfigLoader.load(
+            null,
+            Map.of(
+                "BERTH_NODE_MODE", "replica",
+                "BERTH_HTTP_GRPC_PORT", "9090",
+                "BERTH_CLUSTER_PEERS", "eu=http://10.0.0.1:8080, us=http://10.0.1.1:8080",
+                "BERTH_JAVA_OPTS", "-Xmx1g",
+                "BERTH_LOG_LEVEL", "DEBUG",
+                "BERTH_REGISTRY", "http://x"));
+    assertThat(c.node().replica()).isTrue();
+    assertThat(c.http().grpcPort()).isEqualTo(9090);
+    assertThat(c.cluster().peers())
+        .containsExactly("eu=http://10.0.0.1:8080", "us=http://10.0.1.1:8080");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("BERTH_NODE_MODE", "secondary")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("node.mode must be primary or replica");
   }
 }

@@ -162,8 +162,10 @@ class ChangeLogKafkaIT {
   @Test
   void conflictingVersionsAreRecordedNotApplied() throws Exception {
     String topic = "berth.eu.changes.conflict";
-    try (NodeAssembly a = new NodeAssembly(nodeConfig("ca", topic, 0)).start();
-        NodeAssembly b = new NodeAssembly(nodeConfig("cb", topic, 0)).start()) {
+    // both relays hold their batches for a while, so both nodes store their own v1.0.0 before
+    // either sees the other's event (a true race, made deterministic)
+    try (NodeAssembly a = new NodeAssembly(nodeConfig("ca", topic, 3000)).start();
+        NodeAssembly b = new NodeAssembly(nodeConfig("cb", topic, 3000)).start()) {
       publish(a, "corp.example.com/race", "v1.0.0", "from A");
       publish(b, "corp.example.com/race", "v1.0.0", "from B");
       await()

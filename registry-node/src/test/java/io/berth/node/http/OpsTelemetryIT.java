@@ -94,7 +94,7 @@ class OpsTelemetryIT {
         .containsPattern("berth_upstream_request_seconds_count\\{[^}]*outcome=\"ok\"")
         .containsPattern("berth_upstream_request_seconds_max\\{")
         .containsPattern(
-            "berth_upstream_errors_total\\{upstream=\"http://127.0.0.1:[0-9]+\"\\} [1-9]")
+            "berth_upstream_errors_total\\{area=\"gomod\",upstream=\"http://127.0.0.1:[0-9]+\"\\} [1-9]")
         .containsPattern("berth_singleflight_waits_total\\{area=\"gomod\"\\}")
         .containsPattern("berth_singleflight_waits_total\\{area=\"sumdb\"\\}")
         .contains("berth_sumdb_cache_total{result=\"hit\"}");

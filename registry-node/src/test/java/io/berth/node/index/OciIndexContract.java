@@ -9,6 +9,7 @@ import io.berth.common.Tag;
 import io.berth.proto.index.v1.OciBlobLinkRecord;
 import io.berth.proto.index.v1.OciManifestRecord;
 import io.berth.proto.index.v1.OciUploadSession;
+import io.berth.proto.index.v1.OciUpstreamTagRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -248,5 +249,64 @@ public abstract class OciIndexContract {
     Set<Digest> referenced = new HashSet<>();
     index.forEachReferencedDigest(referenced::add);
     assertThat(referenced).containsExactlyInAnyOrder(layer, config, m);
+  }
+
+  // ---------------------------------------------------------------- pull-through cache
+
+  @Test
+  void aCachedManifestIsIndexedBeforeTheBlobsAndChildrenItNames() {
+    Digest layer = digest("cached-layer");
+    Digest child = digest("cached-child");
+    Digest m = digest("cached-manifest");
+    OciUpstreamTagRecord check =
+        OciUpstreamTagRecord.newBuilder()
+            .setRepository("hub/app")
+            .setTag("v1")
+            .setDigest(m.toString())
+            .setCheckedUnixMillis(1234)
+            .setUpstream("http://upstream")
+            .build();
+    OciIndex.ManifestWriteResult r =
+        index.putCachedManifest(
+            manifest("hub/app", m, layer, child), Optional.of(Tag.parse("v1")), Optional.of(check));
+    assertThat(r.manifestCreated()).isTrue();
+    assertThat(r.tagChanged()).isTrue();
+    assertThat(index.manifest(repo("hub/app"), m)).isPresent();
+    assertThat(index.manifest(repo("hub/app"), m).get().getReferencedDigestsList())
+        .containsExactly(layer.toString(), child.toString());
+    assertThat(index.tag(repo("hub/app"), Tag.parse("v1"))).contains(m);
+    assertThat(index.blobLink(repo("hub/app"), m)).as("the link to its own bytes").isPresent();
+    assertThat(index.blobLink(repo("hub/app"), layer))
+        .as("blobs are linked when they are fetched, not before")
+        .isEmpty();
+    assertThat(index.upstreamTag(repo("hub/app"), Tag.parse("v1"))).contains(check);
+    assertThat(index.upstreamTag(repo("hub/app"), Tag.parse("v2"))).isEmpty();
+    assertThat(index.upstreamTag(repo("hub/other"), Tag.parse("v1"))).isEmpty();
+
+    index.putCachedManifest(manifest("hub/app", child), Optional.empty(), Optional.empty());
+    assertThat(index.manifest(repo("hub/app"), child)).isPresent();
+    assertThat(index.tagsOf(repo("hub/app"), child)).isEmpty();
+  }
+
+  @Test
+  void upstreamTagChecksAreReplacedAndLeaveTheTagAlone() {
+    Digest m = digest("m-check");
+    index.putCachedManifest(manifest("hub/x", m), Optional.of(Tag.parse("t")), Optional.empty());
+    assertThat(index.upstreamTag(repo("hub/x"), Tag.parse("t"))).isEmpty();
+    OciUpstreamTagRecord failed =
+        OciUpstreamTagRecord.newBuilder()
+            .setRepository("hub/x")
+            .setTag("t")
+            .setDigest(m.toString())
+            .setCheckedUnixMillis(10)
+            .setFailedUnixMillis(20)
+            .setFailure("down")
+            .build();
+    index.putUpstreamTag(failed);
+    assertThat(index.upstreamTag(repo("hub/x"), Tag.parse("t"))).contains(failed);
+    OciUpstreamTagRecord ok = failed.toBuilder().setCheckedUnixMillis(30).build();
+    index.putUpstreamTag(ok);
+    assertThat(index.upstreamTag(repo("hub/x"), Tag.parse("t"))).contains(ok);
+    assertThat(index.tag(repo("hub/x"), Tag.parse("t"))).contains(m);
   }
 }

@@ -10,18 +10,15 @@ import io.berth.node.testsupport.OciClient;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
+import io.berth.node.testsupport.Skopeo;
 import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +38,7 @@ class OciSkopeoIT {
   @TempDir static Path tmp;
   static NodeAssembly node;
   static String registry;
+  static Skopeo skopeo;
 
   static StorageUnderTest storage;
 
@@ -51,7 +49,8 @@ class OciSkopeoIT {
 
   @BeforeAll
   void start() throws Exception {
-    requireSkopeo();
+    Skopeo.require();
+    skopeo = new Skopeo(tmp);
     storage = storage();
     node = new NodeAssembly(storage.apply(TestNodes.config(tmp.resolve("node")))).start();
     registry = "127.0.0.1:" + node.port();
@@ -67,61 +66,12 @@ class OciSkopeoIT {
     }
   }
 
-  static void requireSkopeo() throws Exception {
-    try {
-      Process p = new ProcessBuilder("skopeo", "--version").redirectErrorStream(true).start();
-      if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-        return;
-      }
-    } catch (IOException e) {
-      // fall through
-    }
-    throw new AssertionError(
-        "the real `skopeo` is required: apt-get install -y skopeo (bin/test-all installs it)");
+  static Skopeo.Result ok(String... args) throws Exception {
+    return skopeo.ok(args);
   }
 
-  record Result(int code, String out, String err) {}
-
-  static Result skopeo(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("skopeo");
-    cmd.add("--insecure-policy");
-    cmd.add("--tmpdir");
-    cmd.add(tmp.toString());
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(tmp, "skopeo", ".out");
-    Path err = Files.createTempFile(tmp, "skopeo", ".err");
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().put("HOME", tmp.resolve("home").toString());
-    pb.environment().put("XDG_RUNTIME_DIR", tmp.resolve("run").toString());
-    Files.createDirectories(tmp.resolve("home"));
-    Files.createDirectories(tmp.resolve("run"));
-    Process p = pb.start();
-    if (!p.waitFor(5, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new AssertionError("skopeo " + String.join(" ", args) + " timed out");
-    }
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-  }
-
-  static Result ok(String... args) throws Exception {
-    Result r = skopeo(args);
-    assertThat(r.code())
-        .as("skopeo " + String.join(" ", args) + "\n" + r.out() + "\n" + r.err())
-        .isZero();
-    return r;
-  }
-
-  /** digest hex -> bytes of every blob in an OCI layout. */
   static Map<String, byte[]> layoutBlobs(Path layout) throws IOException {
-    Map<String, byte[]> out = new TreeMap<>();
-    try (Stream<Path> files = Files.list(layout.resolve("blobs/sha256"))) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        out.put(f.getFileName().toString(), Files.readAllBytes(f));
-      }
-    }
-    return out;
+    return Skopeo.layoutBlobs(layout);
   }
 
   @Test
@@ -144,14 +94,15 @@ class OciSkopeoIT {
       assertThat(oci.head("/v2/skopeo/app/blobs/" + b.digest()).status()).isEqualTo(200);
     }
 
-    Result inspect = ok("inspect", "--tls-verify=false", "docker://" + registry + "/skopeo/app:v1");
+    Skopeo.Result inspect =
+        ok("inspect", "--tls-verify=false", "docker://" + registry + "/skopeo/app:v1");
     JsonNode info = JSON.readTree(inspect.out());
     assertThat(info.get("Digest").asText()).isEqualTo(img.manifest().digest().toString());
     assertThat(info.get("Architecture").asText()).isEqualTo("amd64");
     assertThat(info.get("Layers")).hasSize(3);
     assertThat(info.get("RepoTags").toString()).contains("v1");
 
-    Result raw =
+    Skopeo.Result raw =
         ok("inspect", "--raw", "--tls-verify=false", "docker://" + registry + "/skopeo/app:v1");
     assertThat(raw.out().trim())
         .isEqualTo(new String(img.manifest().bytes(), StandardCharsets.UTF_8).trim());
@@ -188,7 +139,8 @@ class OciSkopeoIT {
         "--dest-tls-verify=false",
         "docker://" + registry + "/team/a:v2",
         "docker://" + registry + "/team/b:v2");
-    Result inspect = ok("inspect", "--tls-verify=false", "docker://" + registry + "/team/b:v2");
+    Skopeo.Result inspect =
+        ok("inspect", "--tls-verify=false", "docker://" + registry + "/team/b:v2");
     assertThat(JSON.readTree(inspect.out()).get("Digest").asText())
         .isEqualTo(img.manifest().digest().toString());
   }
@@ -217,14 +169,14 @@ class OciSkopeoIT {
     assertThat(top.header("Content-Type")).isEqualTo(OciImages.OCI_INDEX);
     assertThat(Digest.sha256(top.body())).isEqualTo(index.digest());
 
-    Result raw =
+    Skopeo.Result raw =
         ok(
             "inspect",
             "--raw",
             "--tls-verify=false",
             "docker://" + registry + "/skopeo/multi:latest");
     assertThat(JSON.readTree(raw.out()).get("manifests")).hasSize(2);
-    Result arm64 =
+    Skopeo.Result arm64 =
         ok(
             "inspect",
             "--override-arch",

@@ -11,13 +11,49 @@ import java.util.Map;
 /** A registry node in its own JVM ({@code berth serve}), for crash tests that kill -9 it. */
 public final class NodeProcess implements AutoCloseable {
   private final JavaProcess process;
-  private final int port;
   private final String host;
+  private final int port;
 
-  private NodeProcess(JavaProcess process, int port, String host) {
+  private NodeProcess(JavaProcess process, String host, int port) {
     this.process = process;
-    this.port = port;
     this.host = host;
+    this.port = port;
+  }
+
+  /**
+   * Starts a node listening on {@code host:port} (any 127.x.y.z address; a fixed port lets a test
+   * stop and restart the node where clients expect it) with {@code dataDir} and extra BERTH_* env.
+   */
+  public static NodeProcess start(
+      String host, int port, Path dataDir, Map<String, String> env, Path log)
+      throws IOException, InterruptedException {
+    return start(host, port, dataDir, env, log, List.of());
+  }
+
+  /** Like {@link #start(String, int, Path, Map, Path)} with extra JVM options. */
+  public static NodeProcess start(
+      String host,
+      int port,
+      Path dataDir,
+      Map<String, String> env,
+      Path log,
+      List<String> jvmOptions)
+      throws IOException, InterruptedException {
+    Map<String, String> all = new HashMap<>();
+    all.put("BERTH_HTTP_ACCESS_LOG", "false");
+    all.put("BERTH_NODE_ID", "crash-node");
+    all.putAll(env);
+    all.put("BERTH_HTTP_HOST", host);
+    JavaProcess p =
+        JavaProcess.start(
+            "io.berth.node.Main",
+            List.of("serve", "--port", Integer.toString(port), "--data-dir", dataDir.toString()),
+            all,
+            jvmOptions,
+            log);
+    NodeProcess n = new NodeProcess(p, host, port);
+    n.awaitHealthy(Duration.ofSeconds(60));
+    return n;
   }
 
   /** Starts a node on a free loopback port with {@code dataDir} and extra BERTH_* env. */
@@ -42,22 +78,7 @@ public final class NodeProcess implements AutoCloseable {
   public static NodeProcess start(
       Path dataDir, Map<String, String> env, Path log, String host, List<String> jvmOptions)
       throws IOException, InterruptedException {
-    int port = freePort(host);
-    Map<String, String> all = new HashMap<>();
-    all.put("BERTH_HTTP_HOST", host);
-    all.put("BERTH_HTTP_ACCESS_LOG", "false");
-    all.put("BERTH_NODE_ID", "crash-node");
-    all.putAll(env);
-    JavaProcess p =
-        JavaProcess.start(
-            "io.berth.node.Main",
-            List.of("serve", "--port", Integer.toString(port), "--data-dir", dataDir.toString()),
-            all,
-            jvmOptions,
-            log);
-    NodeProcess n = new NodeProcess(p, port, host);
-    n.awaitHealthy(Duration.ofSeconds(60));
-    return n;
+    return start(host, freePort(host), dataDir, env, log, jvmOptions);
   }
 
   public static int freePort() throws IOException {
@@ -95,6 +116,10 @@ public final class NodeProcess implements AutoCloseable {
     return "http://" + host + ":" + port;
   }
 
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   public int port() {
     return port;
   }
@@ -103,6 +128,7 @@ public final class NodeProcess implements AutoCloseable {
     return host;
   }
 
+  /** The JVM's process id (to pause it with SIGSTOP, for example). */
   public long pid() {
     return process.pid();
   }

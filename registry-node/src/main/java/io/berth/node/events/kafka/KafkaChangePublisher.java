@@ -29,6 +29,12 @@ public final class KafkaChangePublisher implements ChangePublisher {
   private boolean topicReady;
 
   public KafkaChangePublisher(String bootstrap, String topic, Runnable ensureTopic) {
+    this(bootstrap, topic, ensureTopic, "berth-relay");
+  }
+
+  /** A publisher whose producer has the client id {@code clientId}. */
+  public KafkaChangePublisher(
+      String bootstrap, String topic, Runnable ensureTopic, String clientId) {
     this.topic = topic;
     this.ensureTopic = ensureTopic;
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -39,7 +45,7 @@ public final class KafkaChangePublisher implements ChangePublisher {
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
-    props.put(ProducerConfig.CLIENT_ID_CONFIG, "berth-relay");
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
   }

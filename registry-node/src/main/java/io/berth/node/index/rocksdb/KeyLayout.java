@@ -23,6 +23,9 @@ import java.util.List;
  * oci_links         &lt;repository&gt; \0 &lt;digest&gt;             OciBlobLinkRecord (live or tombstone)
  * oci_referrers     &lt;repository&gt; \0 &lt;subject&gt; \0 &lt;digest&gt;  OciDescriptor (live referrers only)
  * oci_uploads       &lt;upload id&gt;                           OciUploadSession (local, not replicated)
+ * artifacts         &lt;artifact key&gt; (the event key)        ArtifactMark (newest change held)
+ * link_fences       &lt;link id&gt; ("eu-&gt;us")                 8-byte big-endian highest epoch
+ * oci_upstream_tags &lt;repository&gt; \0 &lt;tag&gt;                OciUpstreamTagRecord (pull-through tag checks; local)
  * </pre>
  *
  * <p>OCI keys sort a repository's entries together and in byte order (tags list, catalog); {@code
@@ -45,6 +48,9 @@ public final class KeyLayout {
   public static final String CF_OCI_LINKS = "oci_links";
   public static final String CF_OCI_REFERRERS = "oci_referrers";
   public static final String CF_OCI_UPLOADS = "oci_uploads";
+  public static final String CF_ARTIFACTS = "artifacts";
+  public static final String CF_LINK_FENCES = "link_fences";
+  public static final String CF_OCI_UPSTREAM_TAGS = "oci_upstream_tags";
 
   /** Every column family the index opens, in a fixed order. */
   public static final List<String> COLUMN_FAMILIES =
@@ -60,7 +66,10 @@ public final class KeyLayout {
           CF_OCI_TAGS,
           CF_OCI_LINKS,
           CF_OCI_REFERRERS,
-          CF_OCI_UPLOADS);
+          CF_OCI_UPLOADS,
+          CF_ARTIFACTS,
+          CF_LINK_FENCES,
+          CF_OCI_UPSTREAM_TAGS);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");
   public static final byte[] META_SEQ = utf8("seq");
@@ -142,6 +151,14 @@ public final class KeyLayout {
 
   public static byte[] ociUpload(String id) {
     return utf8(id);
+  }
+
+  public static byte[] artifact(String key) {
+    return utf8(key);
+  }
+
+  public static byte[] linkFence(String link) {
+    return utf8(link);
   }
 
   static byte[] utf8(String s) {

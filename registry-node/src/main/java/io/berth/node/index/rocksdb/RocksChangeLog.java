@@ -1,14 +1,19 @@
 package io.berth.node.index.rocksdb;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.berth.common.ChangeEvents;
 import io.berth.common.Hlc;
 import io.berth.node.index.ChangeLog;
 import io.berth.node.index.HybridClock;
 import io.berth.node.index.IndexException;
 import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.proto.index.v1.ArtifactMark;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.rocksdb.RocksDBException;
@@ -123,11 +128,14 @@ public final class RocksChangeLog implements ChangeLog {
       }
       Hlc last = h;
       long lastSeq = next;
+      long now = System.currentTimeMillis();
       store.write(
           batch -> {
             mutation.apply(batch);
+            Map<String, ArtifactMark> marks = new HashMap<>();
             for (ChangeEvent e : events) {
               batch.put(store.cf(KeyLayout.CF_OUTBOX), KeyLayout.seq(e.getSeq()), e.toByteArray());
+              putMark(batch, e, now, marks);
             }
             batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_SEQ, KeyLayout.seq(lastSeq));
             batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_HLC, proto(last).toByteArray());
@@ -246,6 +254,9 @@ public final class RocksChangeLog implements ChangeLog {
       store.write(
           batch -> {
             result[0] = applyInto(event, batch);
+            if (result[0] == ApplyResult.APPLIED) {
+              putMark(batch, event, System.currentTimeMillis(), new HashMap<>());
+            }
             batch.put(store.cf(KeyLayout.CF_APPLIED), mark, proto(remote).toByteArray());
             batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_HLC, proto(h).toByteArray());
           });
@@ -269,6 +280,56 @@ public final class RocksChangeLog implements ChangeLog {
       }
     }
     return result[0];
+  }
+
+  /** Records {@code e} as the newest change of its artifact key, in the same batch. */
+  private void putMark(WriteBatch batch, ChangeEvent e, long now, Map<String, ArtifactMark> inBatch)
+      throws RocksDBException {
+    ArtifactMark prev = inBatch.get(e.getKey());
+    if (prev == null) {
+      prev = lastChange(e.getKey()).orElse(null);
+    }
+    boolean deleted = ChangeEvents.isDelete(e);
+    long first =
+        prev == null || (prev.getDeleted() && !deleted) ? now : prev.getFirstLocalUnixMillis();
+    ArtifactMark m =
+        ArtifactMark.newBuilder()
+            .setKey(e.getKey())
+            .setOriginRegion(e.getOriginRegion())
+            .setOriginNode(e.getOriginNode())
+            .setSeq(e.getSeq())
+            .setHlc(e.getHlc())
+            .setChange(e.getChangeCase().name())
+            .setDeleted(deleted)
+            .setFirstLocalUnixMillis(first)
+            .setLastLocalUnixMillis(now)
+            .build();
+    inBatch.put(e.getKey(), m);
+    batch.put(store.cf(KeyLayout.CF_ARTIFACTS), KeyLayout.artifact(e.getKey()), m.toByteArray());
+  }
+
+  @Override
+  public boolean holds(ChangeEvent event) {
+    if (event.getOriginNode().equals(nodeId) && event.getOriginRegion().equals(region)) {
+      return event.getSeq() <= lastSeq();
+    }
+    return store.get(
+            KeyLayout.CF_APPLIED,
+            KeyLayout.applied(event.getOriginRegion(), event.getOriginNode(), event.getSeq()))
+        != null;
+  }
+
+  @Override
+  public Optional<ArtifactMark> lastChange(String key) {
+    byte[] raw = store.get(KeyLayout.CF_ARTIFACTS, KeyLayout.artifact(key));
+    if (raw == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ArtifactMark.parseFrom(raw));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IndexException("corrupt artifact mark " + key, e);
+    }
   }
 
   private ApplyResult applyInto(ChangeEvent event, WriteBatch batch) throws RocksDBException {

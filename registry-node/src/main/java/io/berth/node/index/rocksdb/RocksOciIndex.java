@@ -25,6 +25,7 @@ import io.berth.proto.index.v1.OciDescriptor;
 import io.berth.proto.index.v1.OciManifestRecord;
 import io.berth.proto.index.v1.OciTagRecord;
 import io.berth.proto.index.v1.OciUploadSession;
+import io.berth.proto.index.v1.OciUpstreamTagRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -175,6 +176,40 @@ public final class RocksOciIndex implements OciIndex {
 
   @Override
   public ManifestWriteResult putManifest(ManifestWrite write) {
+    return writeManifest(write, null);
+  }
+
+  @Override
+  public ManifestWriteResult putCachedManifest(
+      OciManifestRecord manifest, Optional<Tag> tag, Optional<OciUpstreamTagRecord> check) {
+    return writeManifest(
+        new ManifestWrite(manifest, tag, List.of(), List.of()),
+        tag.isPresent() ? check.orElse(null) : null);
+  }
+
+  @Override
+  public Optional<OciUpstreamTagRecord> upstreamTag(RepositoryName repository, Tag tag) {
+    byte[] raw =
+        store.get(
+            KeyLayout.CF_OCI_UPSTREAM_TAGS, KeyLayout.ociEntry(repository.value(), tag.value()));
+    return Optional.ofNullable(raw)
+        .map(v -> parse(OciUpstreamTagRecord.parser(), v, "upstream tag check"));
+  }
+
+  @Override
+  public void putUpstreamTag(OciUpstreamTagRecord check) {
+    store.write(b -> putCheck(b, check));
+  }
+
+  private void putCheck(WriteBatch batch, OciUpstreamTagRecord check) throws RocksDBException {
+    batch.put(
+        store.cf(KeyLayout.CF_OCI_UPSTREAM_TAGS),
+        KeyLayout.ociEntry(check.getRepository(), check.getTag()),
+        check.toByteArray());
+  }
+
+  /** A manifest write; reference checks come from {@code write} (empty for cached manifests). */
+  private ManifestWriteResult writeManifest(ManifestWrite write, OciUpstreamTagRecord check) {
     OciManifestRecord m = write.manifest();
     String repo = m.getRepository();
     String digest = m.getDigest();
@@ -246,6 +281,9 @@ public final class RocksOciIndex implements OciIndex {
                       store.cf(KeyLayout.CF_OCI_TAGS),
                       KeyLayout.ociEntry(repo, newTag.getTag()),
                       newTag.toByteArray());
+                }
+                if (check != null) {
+                  putCheck(batch, check);
                 }
               });
           return new ManifestWriteResult(stored, createManifest, tagChanged);

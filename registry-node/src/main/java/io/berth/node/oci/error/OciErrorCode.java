@@ -36,7 +36,18 @@ public enum OciErrorCode {
   /** A path under {@code /v2/} that is no endpoint of the spec. */
   ENDPOINT_UNKNOWN("UNSUPPORTED", 404, "the operation is unsupported"),
 
-  /** The index or blob store failed (usually transient); sent with {@code Retry-After}. */
+  /**
+   * A pull-through upstream served content that does not hash to its digest; nothing was stored. A
+   * gateway error (502): the client's request was fine.
+   */
+  UPSTREAM_DIGEST_INVALID("DIGEST_INVALID", 502, "provided digest did not match uploaded content"),
+  /** A pull-through upstream served a manifest this registry cannot store; nothing was stored. */
+  UPSTREAM_MANIFEST_INVALID("MANIFEST_INVALID", 502, "manifest invalid"),
+
+  /**
+   * The index or blob store failed, or a pull-through upstream is unreachable with nothing cached
+   * (usually transient); sent with {@code Retry-After}.
+   */
   UNAVAILABLE("UNAVAILABLE", 503, "service unavailable"),
   /** A bug: never expected. */
   UNKNOWN("UNKNOWN", 500, "unknown error");

@@ -99,4 +99,41 @@ class RocksChangeLogTest {
       assertThat(log.readAfter(0, 10)).extracting(ChangeEvent::getSeq).containsExactly(3L);
     }
   }
+
+  @Test
+  void marksTheNewestChangeOfEachArtifactAndKnowsWhatItHolds() {
+    Path a = dir.resolve("ma");
+    Path b = dir.resolve("mb");
+    List<ChangeEvent> fromA;
+    try (RocksIndexStore store = new RocksIndexStore(a)) {
+      RocksChangeLog log = new RocksChangeLog(store, "a", "eu", 60_000);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      log.attach(idx, new RocksSumdbIndex(store, log));
+      assertThat(log.lastChange("go:example.com/m@v1.0.0")).isEmpty();
+      idx.merge(rec("v1.0.0", "sha256:01"));
+      fromA = log.readAfter(0, 10);
+      var mark = log.lastChange("go:example.com/m@v1.0.0").orElseThrow();
+      assertThat(mark.getOriginRegion()).isEqualTo("eu");
+      assertThat(mark.getOriginNode()).isEqualTo("a");
+      assertThat(mark.getChange()).isEqualTo("GO_VERSION_STORED");
+      assertThat(mark.getDeleted()).isFalse();
+      assertThat(mark.getFirstLocalUnixMillis()).isPositive();
+      assertThat(log.holds(fromA.get(0))).as("its own event").isTrue();
+      assertThat(log.holds(fromA.get(0).toBuilder().setSeq(99).build()))
+          .as("a sequence it never wrote")
+          .isFalse();
+    }
+    try (RocksIndexStore store = new RocksIndexStore(b)) {
+      RocksChangeLog log = new RocksChangeLog(store, "a", "us", 60_000);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      log.attach(idx, new RocksSumdbIndex(store, log));
+      ChangeEvent remote = fromA.get(0);
+      assertThat(log.holds(remote)).as("same node id, other region: not its own").isFalse();
+      assertThat(log.apply(remote)).isEqualTo(ChangeLog.ApplyResult.APPLIED);
+      assertThat(log.holds(remote)).isTrue();
+      var mark = log.lastChange(remote.getKey()).orElseThrow();
+      assertThat(mark.getOriginRegion()).as("the origin region is kept").isEqualTo("eu");
+      assertThat(mark.getSeq()).isEqualTo(remote.getSeq());
+    }
+  }
 }

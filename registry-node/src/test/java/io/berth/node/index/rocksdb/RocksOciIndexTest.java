@@ -96,6 +96,41 @@ class RocksOciIndexTest extends OciIndexContract {
   }
 
   @Test
+  void aCachedManifestWritesTheSameEventsAsAPushAndItsTagCheckWritesNone() {
+    Digest layer = digest("layer");
+    Digest m = digest("cached");
+    long before = log.lastSeq();
+    oci.putCachedManifest(
+        manifest("hub/r", m, layer),
+        Optional.of(io.berth.common.Tag.parse("v1")),
+        Optional.of(
+            io.berth.proto.index.v1.OciUpstreamTagRecord.newBuilder()
+                .setRepository("hub/r")
+                .setTag("v1")
+                .setDigest(m.toString())
+                .setCheckedUnixMillis(1)
+                .build()));
+    List<ChangeEvent> events = log.readAfter(before, 100);
+    assertThat(events)
+        .extracting(ChangeEvent::getChangeCase)
+        .containsExactly(
+            ChangeEvent.ChangeCase.MANIFEST_PUT,
+            ChangeEvent.ChangeCase.BLOB_LINK_ADDED,
+            ChangeEvent.ChangeCase.TAG_SET);
+    assertThat(events.get(0).getManifestPut().getReferencedDigestsList())
+        .containsExactly(layer.toString());
+    long after = log.lastSeq();
+    oci.putUpstreamTag(
+        io.berth.proto.index.v1.OciUpstreamTagRecord.newBuilder()
+            .setRepository("hub/r")
+            .setTag("v1")
+            .setDigest(m.toString())
+            .setCheckedUnixMillis(2)
+            .build());
+    assertThat(log.lastSeq()).as("tag checks are local state").isEqualTo(after);
+  }
+
+  @Test
   void eventsOfOneNodeReplayIntoAnotherToTheSameState() throws Exception {
     Digest layer = digest("layer");
     Digest m1 = digest("m1");

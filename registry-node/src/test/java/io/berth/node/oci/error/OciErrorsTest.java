@@ -57,6 +57,12 @@ class OciErrorsTest {
     assertThat(OciErrorCode.TOOMANYREQUESTS.status()).isEqualTo(429);
     assertThat(OciErrorCode.BLOB_UPLOAD_RANGE_INVALID.status()).isEqualTo(416);
     assertThat(OciErrorCode.MANIFEST_TOO_LARGE.status()).isEqualTo(413);
+    assertThat(OciErrorCode.UPSTREAM_DIGEST_INVALID.code()).isEqualTo("DIGEST_INVALID");
+    assertThat(OciErrorCode.UPSTREAM_DIGEST_INVALID.status())
+        .as("a pull-through upstream's bad content is a gateway error")
+        .isEqualTo(502);
+    assertThat(OciErrorCode.UPSTREAM_MANIFEST_INVALID.code()).isEqualTo("MANIFEST_INVALID");
+    assertThat(OciErrorCode.UPSTREAM_MANIFEST_INVALID.status()).isEqualTo(502);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.berth.node.gomod;
+package io.berth.node.upstream;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -9,10 +9,10 @@ import java.io.OutputStream;
  * Copies what is read to a side stream (the first client of a pull-through miss). If the side
  * stream fails (the client went away) copying stops, but reading goes on so the store completes.
  */
-final class TeeInputStream extends FilterInputStream {
+public final class TeeInputStream extends FilterInputStream {
   private OutputStream side;
 
-  TeeInputStream(InputStream in, OutputStream side) {
+  public TeeInputStream(InputStream in, OutputStream side) {
     super(in);
     this.side = side;
   }

@@ -1,4 +1,4 @@
-package io.berth.node.gomod;
+package io.berth.node.upstream;
 
 import java.io.OutputStream;
 

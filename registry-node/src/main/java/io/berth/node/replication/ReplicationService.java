@@ -1,0 +1,254 @@
+package io.berth.node.replication;
+
+import io.berth.common.ChangeEvents;
+import io.berth.common.Digest;
+import io.berth.node.events.ChangePublisher;
+import io.berth.node.index.ChangeLog;
+import io.berth.node.storage.BlobReader;
+import io.berth.node.storage.BlobStore;
+import io.berth.node.storage.PutExpectation;
+import io.berth.node.storage.StoredBlob;
+import io.berth.proto.events.v1.ChangeEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * What a node does for the replicator (the gRPC {@code Replication} service delegates here): tell
+ * which blobs are missing, stream a blob from an offset, store a streamed blob under a fence, and
+ * republish remote events into this region's log once their blobs are stored.
+ *
+ * <p>Guarantees: a fenced write with a stale epoch changes nothing; a stored blob matched its
+ * digest and size; an event is republished only when every blob it names is in this region's store
+ * (DESIGN.md invariant 2); events this node already holds are not republished again.
+ */
+public final class ReplicationService {
+  private final BlobStore blobs;
+  private final ChangeLog changes;
+  private final ChangePublisher regionLog;
+  private final LinkFences fences;
+  private final Counter stored;
+  private final Counter present;
+  private final Counter rejected;
+  private final Counter bytes;
+  private final Counter republished;
+  private final Counter skipped;
+  private final Object republishLock = new Object();
+
+  /** Where a read starts: the blob's total size and a stream from the requested offset. */
+  public record BlobRead(long size, InputStream stream) {}
+
+  /** The outcome of a stored blob. */
+  public record WriteOutcome(String digest, long size, boolean alreadyPresent) {}
+
+  /** The outcome of a republish. */
+  public record RepublishOutcome(int published, int skipped) {}
+
+  /**
+   * @param regionLog this region's log (the region topic), or a publisher that applies to the local
+   *     index when the region has no log
+   */
+  public ReplicationService(
+      BlobStore blobs,
+      ChangeLog changes,
+      ChangePublisher regionLog,
+      LinkFences fences,
+      MeterRegistry metrics) {
+    this.blobs = blobs;
+    this.changes = changes;
+    this.regionLog = regionLog;
+    this.fences = fences;
+    this.stored = received(metrics, "stored");
+    this.present = received(metrics, "present");
+    this.rejected = received(metrics, "rejected");
+    this.bytes =
+        Counter.builder("berth_replication_bytes_received")
+            .description("bytes of replicated blobs stored")
+            .register(metrics);
+    this.republished =
+        Counter.builder("berth_replication_events_republished")
+            .description("remote events republished into this region's log")
+            .register(metrics);
+    this.skipped =
+        Counter.builder("berth_replication_events_skipped")
+            .description("remote events handed over that this node already held")
+            .register(metrics);
+  }
+
+  private static Counter received(MeterRegistry m, String result) {
+    return Counter.builder("berth_replication_blobs_received")
+        .description("replicated blob writes by outcome")
+        .tag("result", result)
+        .register(m);
+  }
+
+  /**
+   * Announces a link owner's term.
+   *
+   * @return how many in-flight writes with a lower epoch were aborted
+   * @throws StaleEpochException if a higher epoch is known
+   */
+  public int beginTerm(String link, long epoch) {
+    return fences.admit(link, epoch);
+  }
+
+  /**
+   * The digests among {@code digests} this node's store does not hold, in the given order.
+   *
+   * @throws IllegalArgumentException if one is not a valid digest
+   */
+  public List<String> missing(List<String> digests) {
+    List<String> out = new ArrayList<>();
+    for (String d : digests) {
+      // touch, not stat: an event naming a blob this region holds as an unreferenced orphan is
+      // applied after this answer, so the blob's grace period must start again (ADR 0008)
+      if (!blobs.touch(Digest.parse(d))) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Opens a stored blob at {@code offset}; empty if this node does not hold it.
+   *
+   * @throws IllegalArgumentException for a malformed digest or an offset outside {@code [0, size]}
+   */
+  public Optional<BlobRead> read(String digest, long offset) throws IOException {
+    Optional<BlobReader> reader = blobs.open(Digest.parse(digest));
+    if (reader.isEmpty()) {
+      return Optional.empty();
+    }
+    long size = reader.get().size();
+    if (offset < 0 || offset > size) {
+      throw new IllegalArgumentException(
+          "offset " + offset + " is outside blob " + digest + " of " + size + " bytes");
+    }
+    return Optional.of(new BlobRead(size, reader.get().openRange(offset, size - offset)));
+  }
+
+  /**
+   * Stores the blob read from {@code in} under the fence {@code link}/{@code epoch}. If the node
+   * already holds it, returns at once without reading. {@code abort} is called (from another
+   * thread) when a newer owner begins meanwhile; it must make {@code in} fail.
+   *
+   * @throws StaleEpochException if the fence is or becomes stale; nothing is stored then
+   * @throws io.berth.node.storage.BlobRejectedException if digest or size do not match
+   * @throws IllegalArgumentException for a malformed digest or a negative size
+   * @throws IOException if the stream fails; nothing is stored then
+   */
+  public WriteOutcome write(
+      String link,
+      long epoch,
+      String digest,
+      long size,
+      InputStream in,
+      Consumer<StaleEpochException> abort)
+      throws IOException {
+    Digest d = Digest.parse(digest);
+    if (size < 0) {
+      throw new IllegalArgumentException("the blob size is required");
+    }
+    try (LinkFences.InFlight w = fences.begin(link, epoch, abort)) {
+      Optional<StoredBlob> have = blobs.touch(d) ? blobs.stat(d) : Optional.empty();
+      if (have.isPresent()) {
+        present.increment();
+        return new WriteOutcome(digest, have.get().size(), true);
+      }
+      StoredBlob b;
+      try {
+        b = blobs.put(new Fenced(in, w), PutExpectation.digest(d).withSize(size));
+      } catch (io.berth.node.storage.BlobRejectedException e) {
+        rejected.increment();
+        throw e;
+      } catch (IOException e) {
+        if (e.getCause() instanceof StaleEpochException s) {
+          throw s;
+        }
+        throw e;
+      }
+      stored.increment();
+      bytes.increment(b.size());
+      return new WriteOutcome(b.digest().toString(), b.size(), false);
+    }
+  }
+
+  /** Checks the fence on every read, so a write fenced off mid-stream fails before it is stored. */
+  private static final class Fenced extends FilterInputStream {
+    private final LinkFences.InFlight fence;
+
+    Fenced(InputStream in, LinkFences.InFlight fence) {
+      super(in);
+      this.fence = fence;
+    }
+
+    @Override
+    public int read() throws IOException {
+      check();
+      return super.read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      check();
+      return super.read(b, off, len);
+    }
+
+    private void check() throws IOException {
+      try {
+        fence.check();
+      } catch (StaleEpochException e) {
+        throw new IOException(e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Republishes remote events into this region's log, in order, with their origin kept. Events this
+   * node already holds are skipped.
+   *
+   * @throws StaleEpochException if the fence is stale
+   * @throws MissingBlobsException if an event names a blob this region does not hold
+   * @throws IllegalArgumentException if an event is malformed or of a schema this node does not
+   *     know
+   * @throws ChangePublisher.PublishException if the region log did not accept them
+   */
+  public RepublishOutcome republish(String link, long epoch, List<ChangeEvent> events)
+      throws ChangePublisher.PublishException {
+    synchronized (republishLock) {
+      fences.admit(link, epoch);
+      List<ChangeEvent> fresh = new ArrayList<>();
+      for (ChangeEvent e : events) {
+        if (e.getOriginRegion().isEmpty() || e.getOriginNode().isEmpty() || e.getSeq() <= 0) {
+          throw new IllegalArgumentException(
+              "event " + ChangeEvents.describe(e) + " has no origin region, node or sequence");
+        }
+        if (changes.holds(e)) {
+          continue;
+        }
+        List<String> missing = missing(ChangeEvents.requiredBlobs(e));
+        if (!missing.isEmpty()) {
+          throw new MissingBlobsException(ChangeEvents.describe(e), missing);
+        }
+        fresh.add(e);
+      }
+      if (!fresh.isEmpty()) {
+        regionLog.publish(fresh);
+      }
+      republished.increment(fresh.size());
+      skipped.increment(events.size() - fresh.size());
+      return new RepublishOutcome(fresh.size(), events.size() - fresh.size());
+    }
+  }
+
+  /** The fences, for the status API. */
+  public LinkFences fences() {
+    return fences;
+  }
+}

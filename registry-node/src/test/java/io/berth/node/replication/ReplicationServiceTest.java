@@ -1,0 +1,299 @@
+package io.berth.node.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.common.Digest;
+import io.berth.node.events.ChangePublisher;
+import io.berth.node.index.InMemoryLinkFenceStore;
+import io.berth.node.index.rocksdb.RocksChangeLog;
+import io.berth.node.index.rocksdb.RocksIndexStore;
+import io.berth.node.index.rocksdb.RocksModuleIndex;
+import io.berth.node.index.rocksdb.RocksSumdbIndex;
+import io.berth.node.storage.BlobRejectedException;
+import io.berth.node.storage.file.FileBlobStore;
+import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.proto.events.v1.GoVersionStored;
+import io.berth.proto.events.v1.Hlc;
+import io.berth.proto.index.v1.ModuleVersionRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReplicationServiceTest {
+  @TempDir Path dir;
+  FileBlobStore blobs;
+  RocksIndexStore index;
+  RocksChangeLog changes;
+  RocksModuleIndex modules;
+  LinkFences fences;
+  SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+  final List<ChangeEvent> published = new ArrayList<>();
+  ReplicationService service;
+
+  @BeforeEach
+  void setUp() {
+    blobs = new FileBlobStore(dir.resolve("blobs"), "t");
+    index = new RocksIndexStore(dir.resolve("index"));
+    changes = new RocksChangeLog(index, "us-1", "us", 60_000);
+    modules = new RocksModuleIndex(index, changes);
+    changes.attach(modules, new RocksSumdbIndex(index, changes));
+    fences = new LinkFences(new InMemoryLinkFenceStore(), metrics);
+    ChangePublisher log =
+        new ChangePublisher() {
+          @Override
+          public void publish(List<ChangeEvent> events) {
+            published.addAll(events);
+          }
+
+          @Override
+          public void close() {}
+        };
+    service = new ReplicationService(blobs, changes, log, fences, metrics);
+  }
+
+  @AfterEach
+  void tearDown() {
+    index.close();
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static String digest(byte[] b) {
+    return Digest.of(Digest.Algorithm.SHA256, sha256(b)).toString();
+  }
+
+  static byte[] sha256(byte[] b) {
+    return Digest.Algorithm.SHA256.newMessageDigest().digest(b);
+  }
+
+  long tempFiles() throws IOException {
+    try (var s = Files.list(blobs.tempDirectory())) {
+      return s.count();
+    }
+  }
+
+  double counter(String name, String tagKey, String tagValue) {
+    var c = metrics.find(name).tag(tagKey, tagValue).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void storesAVerifiedBlobAndAnswersWhatIsMissing() throws Exception {
+    byte[] b = bytes("hello replication");
+    String d = digest(b);
+    assertThat(service.missing(List.of(d))).containsExactly(d);
+    var o = service.write("eu->us", 5, d, b.length, new ByteArrayInputStream(b), s -> {});
+    assertThat(o.alreadyPresent()).isFalse();
+    assertThat(o.size()).isEqualTo(b.length);
+    assertThat(service.missing(List.of(d))).isEmpty();
+    var again = service.write("eu->us", 5, d, b.length, new ByteArrayInputStream(b), s -> {});
+    assertThat(again.alreadyPresent()).isTrue();
+    try (InputStream in = service.read(d, 6).orElseThrow().stream()) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("replication");
+    }
+    assertThat(service.read(digest(bytes("other")), 0)).isEmpty();
+    assertThatThrownBy(() -> service.read(d, b.length + 1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aPresentOrphanIsTouchedSoGcKeepsItUntilTheEventsArrive() throws Exception {
+    byte[] b = bytes("an old orphan of the target region");
+    Digest d =
+        blobs.put(new ByteArrayInputStream(b), io.berth.node.storage.PutExpectation.any()).digest();
+    long old = System.currentTimeMillis() - 7_200_000;
+    Files.setLastModifiedTime(blobs.pathOf(d), java.nio.file.attribute.FileTime.fromMillis(old));
+    assertThat(service.missing(List.of(d.toString()))).isEmpty();
+    assertThat(blobs.stat(d).orElseThrow().modifiedMillis())
+        .as("its grace period starts again")
+        .isGreaterThan(old + 3_600_000);
+    Files.setLastModifiedTime(blobs.pathOf(d), java.nio.file.attribute.FileTime.fromMillis(old));
+    service.beginTerm("eu->us", 1);
+    assertThat(
+            service
+                .write("eu->us", 1, d.toString(), b.length, InputStream.nullInputStream(), e -> {})
+                .alreadyPresent())
+        .isTrue();
+    assertThat(blobs.stat(d).orElseThrow().modifiedMillis()).isGreaterThan(old + 3_600_000);
+  }
+
+  @Test
+  void aMismatchStoresNothingAndLeavesNoGarbage() throws Exception {
+    byte[] b = bytes("the real content");
+    String d = digest(b);
+    byte[] evil = bytes("the fake content");
+    assertThatThrownBy(
+            () ->
+                service.write("eu->us", 1, d, evil.length, new ByteArrayInputStream(evil), s -> {}))
+        .isInstanceOf(BlobRejectedException.class);
+    assertThatThrownBy(
+            () -> service.write("eu->us", 1, d, b.length + 3, new ByteArrayInputStream(b), s -> {}))
+        .isInstanceOf(BlobRejectedException.class);
+    assertThat(blobs.stat(Digest.parse(d))).isEmpty();
+    assertThat(tempFiles()).isZero();
+    assertThat(counter("berth_replication_blobs_received", "result", "rejected")).isEqualTo(2);
+  }
+
+  @Test
+  void aStaleEpochIsRefusedAndCounted() throws Exception {
+    byte[] b = bytes("x");
+    service.beginTerm("eu->us", 20);
+    assertThatThrownBy(
+            () -> service.write("eu->us", 19, digest(b), 1, new ByteArrayInputStream(b), s -> {}))
+        .isInstanceOf(StaleEpochException.class)
+        .hasMessageContaining("stale epoch 19");
+    assertThatThrownBy(() -> service.republish("eu->us", 3, List.of()))
+        .isInstanceOf(StaleEpochException.class);
+    assertThatThrownBy(() -> service.beginTerm("eu->us", 2))
+        .isInstanceOf(StaleEpochException.class);
+    assertThat(fences.rejected("eu->us")).isEqualTo(3);
+    assertThat(counter("berth_replication_stale_writes_rejected", "link", "eu->us")).isEqualTo(3);
+    assertThat(fences.rejected("us->eu")).isZero();
+    assertThat(blobs.stat(Digest.parse(digest(b)))).isEmpty();
+  }
+
+  @Test
+  void aNewerOwnerAbortsAnInFlightWriteOfTheOldOne() throws Exception {
+    byte[] b = new byte[3 * 1024 * 1024];
+    new java.util.Random(1).nextBytes(b);
+    String d = digest(b);
+    CountDownLatch halfway = new CountDownLatch(1);
+    CompletableFuture<Exception> failed = new CompletableFuture<>();
+    // a stream that delivers half, then blocks until aborted (a paused stale owner)
+    CompletableFuture<Void> aborted = new CompletableFuture<>();
+    InputStream paused =
+        new InputStream() {
+          int pos;
+
+          @Override
+          public int read() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public int read(byte[] buf, int off, int len) throws IOException {
+            if (pos >= b.length / 2) {
+              halfway.countDown();
+              try {
+                aborted.get(30, TimeUnit.SECONDS);
+              } catch (Exception e) {
+                throw new IOException("aborted", e.getCause());
+              }
+            }
+            int n = Math.min(len, b.length / 2 - pos);
+            System.arraycopy(b, pos, buf, off, n);
+            pos += n;
+            return n;
+          }
+        };
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                service.write(
+                    "eu->us", 7, d, b.length, paused, s -> aborted.completeExceptionally(s));
+                failed.complete(null);
+              } catch (Exception e) {
+                failed.complete(e);
+              }
+            });
+    writer.start();
+    assertThat(halfway.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(service.beginTerm("eu->us", 8)).as("aborted in-flight writes").isEqualTo(1);
+    Exception e = failed.get(30, TimeUnit.SECONDS);
+    assertThat(e).isInstanceOf(StaleEpochException.class);
+    assertThat(blobs.stat(Digest.parse(d))).isEmpty();
+    assertThat(tempFiles()).isZero();
+    assertThat(fences.rejected("eu->us")).isEqualTo(1);
+    // the new owner's write of the same blob goes through
+    assertThat(service.write("eu->us", 8, d, b.length, new ByteArrayInputStream(b), s -> {}).size())
+        .isEqualTo(b.length);
+  }
+
+  static ChangeEvent goEvent(String region, String node, long seq, String zip) {
+    return ChangeEvent.newBuilder()
+        .setSchema(1)
+        .setOriginRegion(region)
+        .setOriginNode(node)
+        .setSeq(seq)
+        .setHlc(Hlc.newBuilder().setWallMillis(System.currentTimeMillis()))
+        .setKey("go:corp.example.com/m@v1.0." + seq)
+        .setGoVersionStored(
+            GoVersionStored.newBuilder()
+                .setRecord(
+                    ModuleVersionRecord.newBuilder()
+                        .setModulePath("corp.example.com/m")
+                        .setVersion("v1.0." + seq)
+                        .setZipDigest(zip)))
+        .build();
+  }
+
+  @Test
+  void republishesOnlyEventsWhoseBlobsAreStoredAndNotHeldYet() throws Exception {
+    byte[] zip = bytes("zip bytes");
+    String d = digest(zip);
+    ChangeEvent e1 = goEvent("eu", "eu-1", 1, d);
+    assertThatThrownBy(() -> service.republish("eu->us", 1, List.of(e1)))
+        .isInstanceOf(MissingBlobsException.class)
+        .hasMessageContaining(d);
+    assertThat(published).as("invariant 2: nothing republished").isEmpty();
+    service.write("eu->us", 1, d, zip.length, new ByteArrayInputStream(zip), s -> {});
+    var o = service.republish("eu->us", 1, List.of(e1));
+    assertThat(o.published()).isEqualTo(1);
+    assertThat(published).containsExactly(e1);
+    assertThat(published.get(0).getOriginRegion()).as("origin kept").isEqualTo("eu");
+    // once applied here (it came back through the region log), a repeat is skipped
+    changes.apply(e1);
+    var again = service.republish("eu->us", 1, List.of(e1));
+    assertThat(again.published()).isZero();
+    assertThat(again.skipped()).isEqualTo(1);
+    assertThat(published).hasSize(1);
+  }
+
+  @Test
+  void withoutARegionLogRepublishedEventsApplyLocally() throws Exception {
+    ReplicationService local =
+        new ReplicationService(
+            blobs, changes, new LocalApplyPublisher(changes), fences, new SimpleMeterRegistry());
+    byte[] zip = bytes("zip 2");
+    String d = digest(zip);
+    local.write("eu->us", 1, d, zip.length, new ByteArrayInputStream(zip), s -> {});
+    ChangeEvent e = goEvent("eu", "eu-1", 2, d);
+    local.republish("eu->us", 1, List.of(e));
+    assertThat(modules.get(io.berth.common.ModulePath.of("corp.example.com/m"), "v1.0.2"))
+        .isPresent();
+    assertThat(changes.holds(e)).isTrue();
+    assertThat(changes.lastChange(e.getKey()).orElseThrow().getOriginRegion()).isEqualTo("eu");
+  }
+
+  @Test
+  void malformedRequestsAreRefused() {
+    assertThatThrownBy(() -> service.missing(List.of("md5:abc")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () ->
+                service.write(
+                    "", 1, digest(bytes("a")), 1, new ByteArrayInputStream(bytes("a")), s -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fence");
+    ChangeEvent noOrigin = goEvent("", "", 0, digest(bytes("a")));
+    assertThatThrownBy(() -> service.republish("eu->us", 1, List.of(noOrigin)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

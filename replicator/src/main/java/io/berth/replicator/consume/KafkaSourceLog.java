@@ -1,0 +1,181 @@
+package io.berth.replicator.consume;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.berth.proto.events.v1.ChangeEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link SourceLog} on the source region's Kafka topic. The link's consumer group ({@code
+ * berth-replicator-<source>-to-<target>}) holds the committed offsets, shared by every instance
+ * that may own the link; partitions are assigned manually (no rebalances: ownership is decided in
+ * ZooKeeper, not by the group). Offsets are committed only by {@link #commit}. Connects lazily.
+ */
+public final class KafkaSourceLog implements SourceLog {
+  private static final Logger log = LoggerFactory.getLogger(KafkaSourceLog.class);
+
+  private final Properties props = new Properties();
+  private final String topic;
+  private KafkaConsumer<String, byte[]> consumer;
+  private List<TopicPartition> partitions = List.of();
+  private final Map<TopicPartition, Long> committed = new HashMap<>();
+  private final Map<TopicPartition, Long> pending = new HashMap<>();
+  private volatile long behind = -1;
+  private long lastLagCheck;
+
+  public KafkaSourceLog(String bootstrap, String topic, String groupId) {
+    this.topic = topic;
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+  }
+
+  /** The consumer group of a link. */
+  public static String groupFor(String source, String target) {
+    return "berth-replicator-" + source + "-to-" + target;
+  }
+
+  private void connect() {
+    KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props);
+    try {
+      List<PartitionInfo> parts = c.partitionsFor(topic, Duration.ofSeconds(10));
+      if (parts == null || parts.isEmpty()) {
+        throw new IllegalStateException("source topic " + topic + " does not exist yet");
+      }
+      List<TopicPartition> tps = new ArrayList<>();
+      for (PartitionInfo p : parts) {
+        tps.add(new TopicPartition(topic, p.partition()));
+      }
+      c.assign(tps);
+      Map<TopicPartition, OffsetAndMetadata> offsets = c.committed(new HashSet<>(tps));
+      for (TopicPartition tp : tps) {
+        OffsetAndMetadata om = offsets.get(tp);
+        if (om != null) {
+          c.seek(tp, om.offset());
+          committed.put(tp, om.offset());
+        } else {
+          c.seekToBeginning(List.of(tp));
+          committed.put(tp, c.position(tp));
+        }
+      }
+      partitions = tps;
+      consumer = c;
+      log.info("consuming {} from {}", topic, committed);
+    } catch (RuntimeException e) {
+      c.close(Duration.ZERO);
+      throw e;
+    }
+  }
+
+  @Override
+  public List<ChangeEvent> poll(Duration timeout) {
+    if (consumer == null) {
+      connect();
+    }
+    List<ChangeEvent> out = new ArrayList<>();
+    org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> records;
+    try {
+      records = consumer.poll(timeout);
+    } catch (org.apache.kafka.common.errors.InterruptException e) {
+      Thread.currentThread().interrupt();
+      return out;
+    }
+    for (ConsumerRecord<String, byte[]> r : records) {
+      pending.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+      try {
+        out.add(ChangeEvent.parseFrom(r.value()));
+      } catch (InvalidProtocolBufferException e) {
+        log.error(
+            "skipping an undecodable record at {}-{}@{}", r.topic(), r.partition(), r.offset());
+      }
+    }
+    refreshLag(false);
+    return out;
+  }
+
+  private void refreshLag(boolean force) {
+    long now = System.nanoTime();
+    if (!force && now - lastLagCheck < 1_000_000_000L) {
+      return;
+    }
+    lastLagCheck = now;
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(5));
+    long total = 0;
+    for (TopicPartition tp : partitions) {
+      total += Math.max(0, end.getOrDefault(tp, 0L) - committed.getOrDefault(tp, 0L));
+    }
+    behind = total;
+  }
+
+  @Override
+  public void commit() {
+    if (consumer == null || pending.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    pending.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
+    try {
+      consumer.commitSync(offsets);
+    } catch (org.apache.kafka.common.errors.InterruptException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while committing offsets of " + topic, e);
+    }
+    committed.putAll(pending);
+    pending.clear();
+    try {
+      refreshLag(true);
+    } catch (RuntimeException e) {
+      log.debug("cannot read the end offsets of {}: {}", topic, e.toString());
+    }
+  }
+
+  @Override
+  public long behind() {
+    if (consumer != null) {
+      try {
+        refreshLag(false);
+      } catch (org.apache.kafka.common.errors.InterruptException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        log.debug("cannot read the end offsets of {}: {}", topic, e.toString());
+      }
+    }
+    return behind;
+  }
+
+  @Override
+  public void close() {
+    if (consumer != null) {
+      try {
+        consumer.close(Duration.ofSeconds(2));
+      } catch (RuntimeException e) {
+        log.debug("closing the consumer of {}: {}", topic, e.toString());
+      }
+      consumer = null;
+    }
+  }
+}

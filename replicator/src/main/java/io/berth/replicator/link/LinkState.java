@@ -1,0 +1,218 @@
+package io.berth.replicator.link;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What one link is doing, for Prometheus ({@code berth_link_*{link}}) and the status endpoint:
+ * ownership and epoch, events behind, seconds behind (HLC of the oldest event not yet handed to the
+ * target, to now), events replicated and skipped, bytes and blobs copied, failures, the copy in
+ * progress and the last error. Thread-safe.
+ */
+public final class LinkState {
+
+  /** Where the link is. */
+  public enum Phase {
+    /** Another instance owns the link (or nobody yet). */
+    STANDBY,
+    /** This instance just became owner and announces its term. */
+    STARTING,
+    /** Replicating. */
+    RUNNING,
+    /** The last attempt failed; retrying with backoff. */
+    RETRYING
+  }
+
+  private final String link;
+  private final String instance;
+  private volatile Phase phase = Phase.STANDBY;
+  private volatile boolean owner;
+  private volatile long epoch = -1;
+  private volatile String ownerId = "";
+  private volatile long behind = -1;
+  private volatile long headHlcMillis;
+  private volatile long lastLagMillis = -1;
+  private volatile long lastReplicatedAt;
+  private volatile String lastError = "";
+  private volatile long lastErrorAt;
+  private final Map<String, long[]> copies = new ConcurrentHashMap<>();
+  private final Counter replicated;
+  private final Counter echo;
+  private final Counter filtered;
+  private final Counter bytes;
+  private final Counter blobs;
+  private final Map<String, Counter> failures = new ConcurrentHashMap<>();
+  private final MeterRegistry metrics;
+  private final DistributionSummary lag;
+
+  public LinkState(String link, String instance, MeterRegistry metrics) {
+    this.link = link;
+    this.instance = instance;
+    this.metrics = metrics;
+    replicated = counter("berth_link_events_replicated", "events handed to the target region");
+    echo = skipped("echo");
+    filtered = skipped("filtered");
+    bytes = counter("berth_link_bytes_copied", "blob bytes sent to the target region");
+    blobs = counter("berth_link_blobs_copied", "blobs stored in the target region");
+    Gauge.builder("berth_link_owner", this, s -> s.owner ? 1 : 0)
+        .description("1 while this instance owns the link")
+        .tag("link", link)
+        .register(metrics);
+    Gauge.builder("berth_link_epoch", this, s -> s.epoch)
+        .description("the epoch of this instance's current or last term")
+        .tag("link", link)
+        .register(metrics);
+    Gauge.builder("berth_link_events_behind", this, s -> s.behind)
+        .description("events in the source log not yet handed to the target (-1: unknown)")
+        .tag("link", link)
+        .register(metrics);
+    Gauge.builder("berth_link_seconds_behind", this, LinkState::secondsBehind)
+        .description("age of the oldest event not yet handed to the target")
+        .tag("link", link)
+        .register(metrics);
+    lag =
+        DistributionSummary.builder("berth_link_lag_seconds")
+            .description("event HLC to handed to the target, per event batch")
+            .tag("link", link)
+            .publishPercentiles(0.5, 0.99)
+            .register(metrics);
+    failure("copy");
+  }
+
+  private Counter counter(String name, String description) {
+    return Counter.builder(name).description(description).tag("link", link).register(metrics);
+  }
+
+  private Counter skipped(String reason) {
+    return Counter.builder("berth_link_events_skipped")
+        .description("source events not carried, by reason")
+        .tag("link", link)
+        .tag("reason", reason)
+        .register(metrics);
+  }
+
+  Counter failure(String stage) {
+    return failures.computeIfAbsent(
+        stage,
+        s ->
+            Counter.builder("berth_link_failures")
+                .description("failed attempts, by stage (each is retried)")
+                .tag("link", link)
+                .tag("stage", s)
+                .register(metrics));
+  }
+
+  public String link() {
+    return link;
+  }
+
+  void standby(String currentOwner) {
+    owner = false;
+    phase = Phase.STANDBY;
+    ownerId = currentOwner;
+    copies.clear();
+  }
+
+  void starting(long epoch) {
+    this.epoch = epoch;
+    owner = true;
+    ownerId = instance;
+    phase = Phase.STARTING;
+  }
+
+  void running() {
+    phase = Phase.RUNNING;
+  }
+
+  void failed(String stage, Throwable e) {
+    failure(stage).increment();
+    lastError = stage + ": " + e.getMessage();
+    lastErrorAt = System.currentTimeMillis();
+    phase = Phase.RETRYING;
+  }
+
+  void behind(long events, long headHlcMillis) {
+    this.behind = events;
+    this.headHlcMillis = headHlcMillis;
+  }
+
+  void replicatedBatch(int events, long newestHlcMillis, long now) {
+    replicated.increment(events);
+    if (newestHlcMillis > 0) {
+      lastLagMillis = Math.max(0, now - newestHlcMillis);
+      lag.record(lastLagMillis / 1000.0);
+    }
+    lastReplicatedAt = now;
+  }
+
+  void skippedEcho(int n) {
+    echo.increment(n);
+  }
+
+  void skippedFiltered(int n) {
+    filtered.increment(n);
+  }
+
+  void copyStarted(String digest, long size) {
+    copies.put(digest, new long[] {0, size});
+  }
+
+  void copySent(String digest, long n) {
+    bytes.increment(n);
+    long[] c = copies.get(digest);
+    if (c != null) {
+      c[0] += n;
+    }
+  }
+
+  void copyFinished(String digest, boolean copied) {
+    copies.remove(digest);
+    if (copied) {
+      blobs.increment();
+    }
+  }
+
+  /** Seconds between the oldest event not yet handed over and now; 0 when nothing waits. */
+  public double secondsBehind() {
+    long head = headHlcMillis;
+    if (!owner || head <= 0) {
+      return 0;
+    }
+    return Math.max(0, System.currentTimeMillis() - head) / 1000.0;
+  }
+
+  /** A JSON-ready snapshot. */
+  public Map<String, Object> snapshot() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("link", link);
+    m.put("instance", instance);
+    m.put("owner", owner);
+    m.put("ownerId", ownerId);
+    m.put("epoch", epoch);
+    m.put("phase", phase.name().toLowerCase(Locale.ROOT));
+    m.put("eventsBehind", behind);
+    m.put("secondsBehind", secondsBehind());
+    m.put("lastLagMillis", lastLagMillis);
+    m.put("lastReplicatedAt", lastReplicatedAt);
+    m.put("eventsReplicated", (long) replicated.count());
+    m.put("eventsSkippedEcho", (long) echo.count());
+    m.put("eventsSkippedFiltered", (long) filtered.count());
+    m.put("bytesCopied", (long) bytes.count());
+    m.put("blobsCopied", (long) blobs.count());
+    Map<String, Long> f = new LinkedHashMap<>();
+    failures.forEach((k, v) -> f.put(k, (long) v.count()));
+    m.put("failures", f);
+    Map<String, Map<String, Long>> inFlight = new LinkedHashMap<>();
+    copies.forEach((d, c) -> inFlight.put(d, Map.of("sent", c[0], "size", c[1])));
+    m.put("copying", inFlight);
+    m.put("lastError", lastError);
+    m.put("lastErrorAt", lastErrorAt);
+    return m;
+  }
+}

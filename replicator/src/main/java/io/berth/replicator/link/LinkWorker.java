@@ -1,0 +1,280 @@
+package io.berth.replicator.link;
+
+import io.berth.common.ChangeEvents;
+import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.replicator.config.ReplicatorConfig;
+import io.berth.replicator.consume.SourceLog;
+import io.berth.replicator.copy.Backoff;
+import io.berth.replicator.copy.Bandwidth;
+import io.berth.replicator.copy.BlobCopier;
+import io.berth.replicator.region.Fence;
+import io.berth.replicator.region.RegionClient;
+import io.berth.replicator.region.RegionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One term of a link owner (DESIGN.md section 5): consume the source log; for each batch, ask the
+ * target which of the blobs the carried events name it lacks, copy those (up to {@code concurrency}
+ * at a time, under the bandwidth limit), THEN hand the events to the target (which republishes them
+ * into its region log with their origin kept), THEN commit the source offset. A failed step retries
+ * the same batch with bounded backoff, so nothing is skipped and per-key order holds. Every write
+ * carries the term's fence; a stale-fence answer ends the term at once.
+ */
+public final class LinkWorker implements LinkOwnership.Work {
+  private static final Logger log = LoggerFactory.getLogger(LinkWorker.class);
+  static final int REPUBLISH_BATCH = 500;
+
+  private final ReplicatorConfig.LinkSection config;
+  private final Supplier<SourceLog> logs;
+  private final RegionClient source;
+  private final RegionClient target;
+  private final LinkState state;
+  private final LinkFilter filter;
+  private final Bandwidth bandwidth;
+  private final AtomicInteger threadIds = new AtomicInteger();
+
+  public LinkWorker(
+      ReplicatorConfig.LinkSection config,
+      Supplier<SourceLog> logs,
+      RegionClient source,
+      RegionClient target,
+      LinkState state) {
+    this.config = config;
+    this.logs = logs;
+    this.source = source;
+    this.target = target;
+    this.state = state;
+    this.filter = new LinkFilter(config);
+    this.bandwidth = new Bandwidth(config.bandwidthBytesPerSecond());
+  }
+
+  @Override
+  public void lead(LinkOwnership.Term term) throws InterruptedException {
+    Fence fence = new Fence(config.id(), term.epoch());
+    state.starting(term.epoch());
+    Backoff backoff = new Backoff();
+    ExecutorService copiers =
+        Executors.newFixedThreadPool(
+            config.concurrency(),
+            r -> {
+              Thread t =
+                  new Thread(r, "berth-copy-" + config.id() + "-" + threadIds.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      if (!announce(fence, term, backoff)) {
+        return;
+      }
+      try (SourceLog events = logs.get()) {
+        state.running();
+        run(fence, term, events, copiers, backoff);
+      }
+    } finally {
+      copiers.shutdownNow();
+      state.standby("");
+    }
+  }
+
+  private boolean announce(Fence fence, LinkOwnership.Term term, Backoff backoff)
+      throws InterruptedException {
+    while (term.valid()) {
+      try {
+        int reached = target.beginTerm(fence);
+        log.info(
+            "{}: term {} announced to {} node(s) of {}",
+            config.id(),
+            fence.epoch(),
+            reached,
+            target.region());
+        backoff.reset();
+        return true;
+      } catch (RegionException.StaleFence e) {
+        log.warn("{}: a newer owner exists: {}", config.id(), e.getMessage());
+        return false;
+      } catch (RegionException e) {
+        if (!term.valid() || Thread.currentThread().isInterrupted()) {
+          return false;
+        }
+        state.failed("term", e);
+        log.warn("{}: cannot announce term {}: {}", config.id(), fence.epoch(), e.getMessage());
+        backoff.pause();
+      }
+    }
+    return false;
+  }
+
+  private void run(
+      Fence fence,
+      LinkOwnership.Term term,
+      SourceLog events,
+      ExecutorService copiers,
+      Backoff backoff)
+      throws InterruptedException {
+    List<ChangeEvent> batch = null;
+    while (true) {
+      if (!term.valid() || Thread.currentThread().isInterrupted()) {
+        log.info(
+            "{}: term {} over (valid {}, interrupted {})",
+            config.id(),
+            fence.epoch(),
+            term.valid(),
+            Thread.currentThread().isInterrupted());
+        return;
+      }
+      String stage = "consume";
+      try {
+        if (batch == null) {
+          List<ChangeEvent> polled = events.poll(Duration.ofMillis(200));
+          if (polled.isEmpty()) {
+            state.behind(events.behind(), 0);
+            continue;
+          }
+          batch = polled;
+        }
+        state.behind(events.behind(), batch.get(0).getHlc().getWallMillis());
+        stage = "copy";
+        List<ChangeEvent> carry = select(batch);
+        if (!carry.isEmpty()) {
+          copyMissing(fence, term, carry, copiers);
+          stage = "republish";
+          for (int i = 0; i < carry.size(); i += REPUBLISH_BATCH) {
+            target.republish(fence, carry.subList(i, Math.min(carry.size(), i + REPUBLISH_BATCH)));
+          }
+        }
+        stage = "commit";
+        events.commit();
+        if (!carry.isEmpty()) {
+          state.replicatedBatch(
+              carry.size(),
+              carry.get(carry.size() - 1).getHlc().getWallMillis(),
+              System.currentTimeMillis());
+        }
+        countSkipped(batch);
+        batch = null;
+        backoff.reset();
+        state.running();
+        state.behind(events.behind(), 0);
+      } catch (RegionException.StaleFence e) {
+        log.warn("{}: fenced off by a newer owner, ending term {}", config.id(), fence.epoch());
+        return;
+      } catch (InterruptedException e) {
+        log.info("{}: term {} interrupted in {}", config.id(), fence.epoch(), stage, e);
+        return;
+      } catch (RuntimeException e) {
+        if (!term.valid() || Thread.currentThread().isInterrupted()) {
+          log.info(
+              "{}: term {} ended during {}: {}", config.id(), fence.epoch(), stage, e.toString());
+          return;
+        }
+        state.failed(stage, e);
+        log.warn("{}: {} failed, retrying the batch: {}", config.id(), stage, e.toString());
+        backoff.pause();
+      }
+    }
+  }
+
+  private List<ChangeEvent> select(List<ChangeEvent> batch) {
+    List<ChangeEvent> carry = new ArrayList<>();
+    for (ChangeEvent e : batch) {
+      if (filter.decide(e) == LinkFilter.Decision.CARRY) {
+        carry.add(e);
+      }
+    }
+    return carry;
+  }
+
+  private void countSkipped(List<ChangeEvent> batch) {
+    int echo = 0;
+    int filtered = 0;
+    for (ChangeEvent e : batch) {
+      switch (filter.decide(e)) {
+        case ECHO -> echo++;
+        case FILTERED -> filtered++;
+        default -> {}
+      }
+    }
+    state.skippedEcho(echo);
+    state.skippedFiltered(filtered);
+  }
+
+  private void copyMissing(
+      Fence fence, LinkOwnership.Term term, List<ChangeEvent> carry, ExecutorService copiers)
+      throws InterruptedException {
+    Set<String> needed = new LinkedHashSet<>();
+    for (ChangeEvent e : carry) {
+      needed.addAll(ChangeEvents.requiredBlobs(e));
+    }
+    List<String> missing = target.missing(needed);
+    if (missing.isEmpty()) {
+      return;
+    }
+    BlobCopier copier = new BlobCopier(source, target, bandwidth, listener());
+    List<Future<?>> running = new ArrayList<>();
+    for (String d : missing) {
+      running.add(
+          copiers.submit(
+              () -> {
+                copier.copy(fence, d, term::valid);
+                return null;
+              }));
+    }
+    try {
+      for (Future<?> f : running) {
+        f.get();
+      }
+    } catch (ExecutionException e) {
+      for (Future<?> f : running) {
+        f.cancel(true);
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof InterruptedException ie) {
+        throw ie;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      for (Future<?> f : running) {
+        f.cancel(true);
+      }
+      throw e;
+    }
+  }
+
+  private BlobCopier.Listener listener() {
+    return new BlobCopier.Listener() {
+      @Override
+      public void sent(String digest, long bytes) {
+        state.copySent(digest, bytes);
+      }
+
+      @Override
+      public void started(String digest, long size) {
+        state.copyStarted(digest, size);
+      }
+
+      @Override
+      public void finished(String digest, long size, boolean copied) {
+        state.copyFinished(digest, copied);
+      }
+
+      @Override
+      public void failed(String digest, RuntimeException cause) {
+        state.failed("copy", cause);
+      }
+    };
+  }
+}

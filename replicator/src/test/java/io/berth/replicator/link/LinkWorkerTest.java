@@ -1,0 +1,190 @@
+package io.berth.replicator.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.proto.events.v1.GoVersionStored;
+import io.berth.proto.events.v1.Hlc;
+import io.berth.proto.events.v1.TagDelete;
+import io.berth.proto.index.v1.ModuleVersionRecord;
+import io.berth.replicator.config.ReplicatorConfig;
+import io.berth.replicator.consume.InMemorySourceLog;
+import io.berth.replicator.region.InMemoryRegionClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The link pipeline with in-memory regions and log: order of steps, echo, retries, fencing. */
+class LinkWorkerTest {
+  final InMemoryRegionClient eu = new InMemoryRegionClient("eu");
+  final InMemoryRegionClient us = new InMemoryRegionClient("us");
+  final InMemorySourceLog log = new InMemorySourceLog();
+  final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+  Thread thread;
+  final AtomicBoolean valid = new AtomicBoolean(true);
+
+  static ReplicatorConfig.LinkSection link(String mode, ReplicatorConfig.Filters filters) {
+    return new ReplicatorConfig.LinkSection("eu", "us", mode, filters, 0L, 2);
+  }
+
+  LinkState start(ReplicatorConfig.LinkSection cfg, long epoch) {
+    LinkState state = new LinkState(cfg.id(), "test", metrics);
+    LinkWorker w = new LinkWorker(cfg, log::open, eu, us, state);
+    thread =
+        new Thread(
+            () -> {
+              try {
+                w.lead(
+                    new LinkOwnership.Term() {
+                      @Override
+                      public long epoch() {
+                        return epoch;
+                      }
+
+                      @Override
+                      public boolean valid() {
+                        return valid.get();
+                      }
+                    });
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    thread.start();
+    return state;
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    valid.set(false);
+    if (thread != null) {
+      thread.interrupt();
+      thread.join(10_000);
+    }
+  }
+
+  long seq;
+
+  ChangeEvent go(String origin, String module, byte[]... files) {
+    ModuleVersionRecord.Builder r =
+        ModuleVersionRecord.newBuilder().setModulePath(module).setVersion("v1.0.0");
+    if (files.length > 0) {
+      r.setModDigest(eu.put(files[0]));
+    }
+    if (files.length > 1) {
+      r.setZipDigest(eu.put(files[1]));
+    }
+    return ChangeEvent.newBuilder()
+        .setSchema(1)
+        .setOriginRegion(origin)
+        .setOriginNode(origin + "-1")
+        .setSeq(++seq)
+        .setHlc(Hlc.newBuilder().setWallMillis(System.currentTimeMillis()))
+        .setKey("go:" + module + "@v1.0.0")
+        .setGoVersionStored(GoVersionStored.newBuilder().setRecord(r))
+        .build();
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void copiesBlobsThenRepublishesThenCommitsAndNeverEchoes() {
+    ChangeEvent a = go("eu", "corp.example.com/a", bytes("mod a"), bytes("zip a"));
+    ChangeEvent echo = go("us", "corp.example.com/from-us");
+    ChangeEvent b = go("ap", "corp.example.com/b", bytes("mod b"));
+    log.events.addAll(List.of(a, echo, b));
+    LinkState state = start(link("mirror", null), 7);
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 3);
+    assertThat(us.log).containsExactly(a, b);
+    assertThat(us.log.get(1).getOriginRegion()).as("origin kept").isEqualTo("ap");
+    assertThat(us.writes).hasSize(3);
+    // every blob write came before the republish that needed it
+    List<String> calls = us.calls;
+    assertThat(calls.indexOf("republish")).isGreaterThan(calls.lastIndexOf("writeBlob"));
+    assertThat(calls.get(0)).isEqualTo("beginTerm");
+    var s = state.snapshot();
+    assertThat(s.get("eventsReplicated")).isEqualTo(2L);
+    assertThat(s.get("eventsSkippedEcho")).isEqualTo(1L);
+    assertThat(s.get("blobsCopied")).isEqualTo(3L);
+    assertThat((long) s.get("bytesCopied")).isEqualTo(5 + 5 + 5);
+    assertThat(s.get("epoch")).isEqualTo(7L);
+    await().atMost(Duration.ofSeconds(10)).until(() -> state.secondsBehind() == 0);
+  }
+
+  @Test
+  void aTargetOutageIsRetriedAndNothingIsCommittedMeanwhile() {
+    us.down = true;
+    ChangeEvent a = go("eu", "corp.example.com/a", bytes("mod a"));
+    log.events.add(a);
+    LinkState state = start(link("mirror", null), 1);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                ((java.util.Map<?, ?>) state.snapshot().get("failures")).size() > 0
+                    && state.snapshot().get("phase").equals("retrying"));
+    assertThat(log.committed()).isZero();
+    assertThat(us.log).isEmpty();
+    us.down = false;
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 1);
+    assertThat(us.log).containsExactly(a);
+  }
+
+  @Test
+  void aSourceReadThatBreaksResumesAtItsOffset() {
+    byte[] big = new byte[300_000];
+    new java.util.Random(3).nextBytes(big);
+    ChangeEvent a = go("eu", "corp.example.com/big", bytes("mod"), big);
+    eu.breakReadsAfter(100_000, 2);
+    log.events.add(a);
+    LinkState state = start(link("mirror", null), 1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 1);
+    assertThat(us.has(a.getGoVersionStored().getRecord().getZipDigest())).isTrue();
+    assertThat((long) state.snapshot().get("bytesCopied"))
+        .as("resumed, not restarted")
+        .isEqualTo(big.length + 3);
+  }
+
+  @Test
+  void aStaleFenceEndsTheTerm() throws Exception {
+    us.beginTerm(new io.berth.replicator.region.Fence("eu->us", 50));
+    log.events.add(go("eu", "corp.example.com/a", bytes("mod a")));
+    start(link("mirror", null), 10);
+    thread.join(20_000);
+    assertThat(thread.isAlive()).as("the stale owner gave up").isFalse();
+    assertThat(us.log).isEmpty();
+    assertThat(log.committed()).isZero();
+  }
+
+  @Test
+  void aFilteredLinkCarriesOnlyMatchingChangesAndNoDeletes() {
+    ChangeEvent keep = go("eu", "corp.example.com/team/app", bytes("m1"));
+    ChangeEvent drop = go("eu", "corp.example.com/other", bytes("m2"));
+    ChangeEvent del =
+        ChangeEvent.newBuilder()
+            .setOriginRegion("eu")
+            .setOriginNode("eu-1")
+            .setSeq(++seq)
+            .setKey("oci:r:t")
+            .setTagDelete(TagDelete.newBuilder().setRepository("team/r").setTag("t"))
+            .build();
+    log.events.addAll(List.of(keep, drop, del));
+    LinkState state =
+        start(
+            link(
+                "filtered",
+                new ReplicatorConfig.Filters(
+                    List.of("corp.example.com/team"), List.of("team"), null)),
+            1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 3);
+    assertThat(us.log).containsExactly(keep);
+    assertThat(state.snapshot().get("eventsSkippedFiltered")).isEqualTo(2L);
+  }
+}
