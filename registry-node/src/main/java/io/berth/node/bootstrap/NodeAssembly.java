@@ -336,7 +336,8 @@ public final class NodeAssembly implements AutoCloseable {
             wireOciPullThrough(),
             readYourWrites(),
             oci.maxManifestBytes(),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            Duration.ofMinutes(config.storage().gc().graceMinutes()).dividedBy(2));
     OciHandler handler = new OciHandler(service, accessPolicy);
     router.exact("/v2", "oci", handler);
     router.prefix(OciRoute.PREFIX, "oci", handler);

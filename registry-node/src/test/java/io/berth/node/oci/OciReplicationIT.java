@@ -15,6 +15,7 @@ import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
 import io.berth.node.testsupport.RegionNodes;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,21 +31,32 @@ import org.junit.jupiter.api.io.TempDir;
  * retagged and deleted on A, B serves through the OCI change events; concurrent writes of one tag
  * on both nodes converge to the same digest; a node started empty rebuilds the OCI index.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciReplicationIT {
   @TempDir static Path tmp;
   static KafkaBroker kafka;
   static Path blobs;
+  static StorageUnderTest storage;
+
+  /** Storage the nodes share; the default is one blob directory. */
+  protected StorageUnderTest storage() throws Exception {
+    return StorageUnderTest.file();
+  }
 
   @BeforeAll
-  static void startKafka() throws Exception {
+  void startKafka() throws Exception {
     kafka = KafkaBroker.start(tmp.resolve("kafka"));
     blobs = tmp.resolve("shared-blobs");
+    storage = storage();
   }
 
   @AfterAll
-  static void stopKafka() throws Exception {
+  void stopKafka() throws Exception {
     if (kafka != null) {
       kafka.close();
+    }
+    if (storage != null) {
+      storage.close();
     }
   }
 
@@ -52,12 +65,13 @@ class OciReplicationIT {
   }
 
   static NodeConfig nodeConfig(String id, String topic, long relayDelayMillis) {
-    return RegionNodes.config(
-        tmp,
-        id,
-        "eu",
-        blobs,
-        RegionNodes.events(kafka.bootstrap(), topic, relayDelayMillis, 0, 1_000));
+    return storage.apply(
+        RegionNodes.config(
+            tmp,
+            id,
+            "eu",
+            blobs,
+            RegionNodes.events(kafka.bootstrap(), topic, relayDelayMillis, 0, 1_000)));
   }
 
   /** Every live tag, manifest and link of a node with its stamp, comparable across nodes. */

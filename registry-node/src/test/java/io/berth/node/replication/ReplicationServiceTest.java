@@ -113,6 +113,27 @@ class ReplicationServiceTest {
   }
 
   @Test
+  void aPresentOrphanIsTouchedSoGcKeepsItUntilTheEventsArrive() throws Exception {
+    byte[] b = bytes("an old orphan of the target region");
+    Digest d =
+        blobs.put(new ByteArrayInputStream(b), io.berth.node.storage.PutExpectation.any()).digest();
+    long old = System.currentTimeMillis() - 7_200_000;
+    Files.setLastModifiedTime(blobs.pathOf(d), java.nio.file.attribute.FileTime.fromMillis(old));
+    assertThat(service.missing(List.of(d.toString()))).isEmpty();
+    assertThat(blobs.stat(d).orElseThrow().modifiedMillis())
+        .as("its grace period starts again")
+        .isGreaterThan(old + 3_600_000);
+    Files.setLastModifiedTime(blobs.pathOf(d), java.nio.file.attribute.FileTime.fromMillis(old));
+    service.beginTerm("eu->us", 1);
+    assertThat(
+            service
+                .write("eu->us", 1, d.toString(), b.length, InputStream.nullInputStream(), e -> {})
+                .alreadyPresent())
+        .isTrue();
+    assertThat(blobs.stat(d).orElseThrow().modifiedMillis()).isGreaterThan(old + 3_600_000);
+  }
+
+  @Test
   void aMismatchStoresNothingAndLeavesNoGarbage() throws Exception {
     byte[] b = bytes("the real content");
     String d = digest(b);
