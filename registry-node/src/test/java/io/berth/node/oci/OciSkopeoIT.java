@@ -10,17 +10,14 @@ import io.berth.node.testsupport.OciClient;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
+import io.berth.node.testsupport.Skopeo;
 import io.berth.node.testsupport.TestNodes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,60 +51,24 @@ class OciSkopeoIT {
   }
 
   static void requireSkopeo() throws Exception {
-    try {
-      Process p = new ProcessBuilder("skopeo", "--version").redirectErrorStream(true).start();
-      if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-        return;
-      }
-    } catch (IOException e) {
-      // fall through
-    }
-    throw new AssertionError(
-        "the real `skopeo` is required: apt-get install -y skopeo (bin/test-all installs it)");
+    Skopeo.require();
   }
 
   record Result(int code, String out, String err) {}
 
   static Result skopeo(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("skopeo");
-    cmd.add("--insecure-policy");
-    cmd.add("--tmpdir");
-    cmd.add(tmp.toString());
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(tmp, "skopeo", ".out");
-    Path err = Files.createTempFile(tmp, "skopeo", ".err");
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().put("HOME", tmp.resolve("home").toString());
-    pb.environment().put("XDG_RUNTIME_DIR", tmp.resolve("run").toString());
-    Files.createDirectories(tmp.resolve("home"));
-    Files.createDirectories(tmp.resolve("run"));
-    Process p = pb.start();
-    if (!p.waitFor(5, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new AssertionError("skopeo " + String.join(" ", args) + " timed out");
-    }
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    Skopeo.Result r = new Skopeo(tmp).run(args);
+    return new Result(r.code(), r.out(), r.err());
   }
 
   static Result ok(String... args) throws Exception {
-    Result r = skopeo(args);
-    assertThat(r.code())
-        .as("skopeo " + String.join(" ", args) + "\n" + r.out() + "\n" + r.err())
-        .isZero();
-    return r;
+    Skopeo.Result r = new Skopeo(tmp).ok(args);
+    return new Result(r.code(), r.out(), r.err());
   }
 
   /** digest hex -> bytes of every blob in an OCI layout. */
   static Map<String, byte[]> layoutBlobs(Path layout) throws IOException {
-    Map<String, byte[]> out = new TreeMap<>();
-    try (Stream<Path> files = Files.list(layout.resolve("blobs/sha256"))) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        out.put(f.getFileName().toString(), Files.readAllBytes(f));
-      }
-    }
-    return out;
+    return Skopeo.layoutBlobs(layout);
   }
 
   @Test
