@@ -5,7 +5,8 @@
 #   region eu (nodes eu-1, eu-2 on 127.0.1.1/.2) and region us (us-1, us-2 on 127.0.2.1/.2), the
 #   nodes of a region sharing its bucket and topic, two replicator instances sharing the links
 #   eu->us and us->eu (mirror), and the coordinator (DNS + resolve API).
-# Configs, data, logs and pid files go to deploy/local/run/ (git-ignored). Stop it with
+# Configs, data, logs, pid files and one start script per process (start/<name>.sh) go to
+# deploy/local/run/ (git-ignored). Stop it with
 # deploy/local/down.sh [--purge].
 #
 # Environment: BERTH_LOCAL_RUN (run directory), BERTH_LOCAL_BASE_PORT (default 28000: ZooKeeper
@@ -74,15 +75,45 @@ if [ ! -s "$servers_cp" ] || [ "$root/registry-node/pom.xml" -nt "$servers_cp" ]
     die "cannot resolve the servers' class path, see $run/logs/classpath.log"
 fi
 cp_servers="$(cat "$servers_cp")"
+cat >"$run/conf/logback-servers.xml" <<'EOF'
+<configuration>
+  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="OUT"/></root>
+</configuration>
+EOF
+logback_servers="-Dlogback.configurationFile=$run/conf/logback-servers.xml"
 
 # ---------------------------------------------------------------- helpers
-# start <name> <java args...>: starts a JVM in its own session, output to logs/<name>.log
+# start <name> <java args...>: writes start/<name>.sh (the BERTH_* environment and the command,
+# so one process can be started again alone, e.g. after an outage test) and runs it; the JVM runs
+# in its own session with its output in logs/<name>.log
 start() {
-  local name="$1"
+  local name="$1" script="$run/start/$1.sh"
   shift
-  setsid "$java" "$marker" "$@" >>"$run/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$run/pids/$name.pid"
-  log "started $name (pid $!)"
+  mkdir -p "$run/start"
+  {
+    echo '#!/usr/bin/env bash'
+    echo "# starts $name of the local cluster (written by deploy/local/up.sh)"
+    echo 'set -euo pipefail'
+    echo 'for v in $(compgen -e | grep "^BERTH_LOCAL_" || true); do unset "$v"; done'
+    printf 'pidfile=%q\n' "$run/pids/$name.pid"
+    echo 'if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then'
+    echo "  echo '$name is already running' >&2; exit 1"
+    echo 'fi'
+    { env | grep '^BERTH_' | grep -v '^BERTH_LOCAL_' || true; } | sort | while IFS= read -r kv; do
+      printf 'export %q\n' "$kv"
+    done
+    printf 'cd %q\n' "$root"
+    printf 'setsid %q %q' "$java" "$marker"
+    printf ' %q' "$@"
+    printf ' >>%q 2>&1 </dev/null &\n' "$run/logs/$name.log"
+    echo 'echo $! >"$pidfile"'
+  } >"$script"
+  chmod +x "$script"
+  "$script"
+  log "started $name (pid $(cat "$run/pids/$name.pid"))"
 }
 
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
@@ -123,7 +154,7 @@ maxClientCnxns=0
 admin.enableServer=false
 4lw.commands.whitelist=ruok,stat
 EOF
-start zookeeper -Xmx256m -cp "$cp_servers" \
+start zookeeper -Xmx256m -cp "$cp_servers" "$logback_servers" \
   -Dzookeeper.jmx.log4j.disable=true \
   org.apache.zookeeper.server.quorum.QuorumPeerMain "$run/conf/zoo.cfg"
 
@@ -152,7 +183,7 @@ if [ ! -f "$run/data/kafka/meta.properties" ]; then
     -c "$run/conf/kafka.properties" --ignore-formatted >>"$run/logs/kafka-format.log" 2>&1 ||
     die "kafka storage format failed, see $run/logs/kafka-format.log"
 fi
-start kafka -Xmx512m -cp "$cp_servers" -Dkafka.logs.dir="$run/logs/kafka" \
+start kafka -Xmx512m -cp "$cp_servers" "$logback_servers" -Dkafka.logs.dir="$run/logs/kafka" \
   kafka.Kafka "$run/conf/kafka.properties"
 
 # ---------------------------------------------------------------- S3Proxy
@@ -168,7 +199,7 @@ jclouds.filesystem.basedir=$run/data/s3
 jclouds.identity=$s3_key
 jclouds.credential=$s3_secret
 EOF
-start s3proxy -Xmx256m -cp "$cp_servers" org.gaul.s3proxy.Main --properties "$run/conf/s3proxy.properties"
+start s3proxy -Xmx256m -cp "$cp_servers" "$logback_servers" org.gaul.s3proxy.Main --properties "$run/conf/s3proxy.properties"
 
 wait_for zookeeper 60 zk_ok
 wait_for s3proxy 60 tcp_open 127.0.0.1 "$s3_port"
