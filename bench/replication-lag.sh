@@ -15,7 +15,7 @@
 #           (target <= 15 s), and B's time to ready
 #
 # By default it starts its own cluster with deploy/local/up.sh (run directory bench/work/local,
-# base port 38000, node port 18080) and stops it at the end. To use a running one instead, set
+# base port 29000, node port 18080) and stops it at the end. To use a running one instead, set
 # A_URL and B_URL (a node of each region), optionally A2_URL (a second node of A, the peer) and
 # BERTH_LOCAL_RUN (the run directory of deploy/local, needed for the outage scenario).
 # Results go to bench/results/replication-lag-<time>.txt (machine, command, numbers).
@@ -59,7 +59,7 @@ now_ms() { date +%s%3N; }
 
 if [ -z "${A_URL:-}" ]; then
   export BERTH_LOCAL_RUN="$root/bench/work/local"
-  export BERTH_LOCAL_BASE_PORT=${BERTH_LOCAL_BASE_PORT:-38000}
+  export BERTH_LOCAL_BASE_PORT=${BERTH_LOCAL_BASE_PORT:-29000}
   export BERTH_LOCAL_NODE_PORT=${BERTH_LOCAL_NODE_PORT:-18080}
   log "starting a local two-region cluster (deploy/local/up.sh, $BERTH_LOCAL_RUN)"
   started_cluster=1

@@ -143,6 +143,20 @@ zk_ok() {
   [ "$answer" = imok ]
 }
 
+# every port must be free (fixed ports below 32768, outside Linux's ephemeral range by default)
+busy=()
+for p in "$zk_port" "$kafka_port" "$kafka_ctl" "$s3_port" "$coord_http" "$coord_grpc" "${repl_ports[@]}"; do
+  tcp_open 127.0.0.1 "$p" && busy+=("127.0.0.1:$p")
+done
+for r in "${regions[@]}"; do
+  for i in $(seq 1 "$nodes_per_region"); do
+    for p in "$node_port" "$grpc_port"; do
+      tcp_open "127.0.${region_octet[$r]}.$i" "$p" && busy+=("127.0.${region_octet[$r]}.$i:$p")
+    done
+  done
+done
+[ "${#busy[@]}" = 0 ] || die "ports in use: ${busy[*]} (another cluster? set BERTH_LOCAL_BASE_PORT / BERTH_LOCAL_NODE_PORT)"
+
 # ---------------------------------------------------------------- ZooKeeper
 mkdir -p "$run/data/zookeeper"
 cat >"$run/conf/zoo.cfg" <<EOF

@@ -20,10 +20,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Contract: at most one participant runs {@link Work#lead} at a time (as far as ZooKeeper
  * knows). A term ends when the work returns or throws, when this ownership is closed, or as soon as
- * the session is SUSPENDED or LOST: the work's thread is interrupted and {@link Term#valid()} turns
- * false at once. Every term has an epoch strictly greater than all earlier terms' epochs (the zxid
- * of a write to {@code .../epoch} made when the term begins); the owner puts it on every write, so
- * nodes refuse a stale owner. After a term the participant queues again.
+ * the session is SUSPENDED or LOST: {@link Term#valid()} turns false at once, then the work's
+ * thread is interrupted. Each term has its own validity, so nothing that happens to one term (a
+ * late state callback, a leftover interrupt) can end or extend another; work must treat {@link
+ * Term#valid()}, not the interrupt flag, as the truth. Every term has an epoch strictly greater
+ * than all earlier terms' epochs (the zxid of a write to {@code .../epoch} made when the term
+ * begins); the owner puts it on every write, so nodes refuse a stale owner. After a term the
+ * participant queues again.
  */
 public final class LinkOwnership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LinkOwnership.class);

@@ -105,14 +105,27 @@ public final class LinkWorker implements LinkOwnership.Work {
         log.warn("{}: a newer owner exists: {}", config.id(), e.getMessage());
         return false;
       } catch (RegionException e) {
-        if (!term.valid() || Thread.currentThread().isInterrupted()) {
-          return false;
+        if (!term.valid()) {
+          break;
         }
-        state.failed("term", e);
-        log.warn("{}: cannot announce term {}: {}", config.id(), fence.epoch(), e.getMessage());
-        backoff.pause();
+        if (Thread.interrupted()) {
+          strayInterrupt(fence, "announce");
+        } else {
+          state.failed("term", e);
+          log.warn("{}: cannot announce term {}: {}", config.id(), fence.epoch(), e.getMessage());
+        }
+        try {
+          backoff.pause();
+        } catch (InterruptedException ie) {
+          if (!term.valid()) {
+            break;
+          }
+          strayInterrupt(fence, "announce");
+        }
       }
     }
+    log.info(
+        "{}: term {} over before it was announced: ownership ended", config.id(), fence.epoch());
     return false;
   }
 
