@@ -37,7 +37,7 @@ WARMUP=${WARMUP:-20}
 if [ "${1:-}" = "--short" ]; then
   SECONDS_STEADY=3 BURST=10 LARGE_MIB=5 LARGE_COUNT=1 OUTAGE_SECONDS=5 RUNS=1 WARMUP=3
 fi
-for c in curl skopeo sha256sum gzip tar awk; do
+for c in curl java sha256sum gzip tar awk; do
   command -v "$c" >/dev/null || {
     echo "bench: '$c' is required" >&2
     exit 2
@@ -76,50 +76,15 @@ run_id="$(date +%s)"
 # image <dir> <MiB>: an OCI layout with one random layer; prints the manifest digest
 image() { "$root/deploy/local/make-image.sh" "$1" v1 "$2" "$1-$RANDOM"; }
 
-# push <url> <repo> <tag> <layout>: uploads the blobs (monolithic POST, streamed from the file),
-# then PUTs the manifest; returns when the PUT answered 201
-push() {
-  local url="$1" repo="$2" tag="$3" dir="$4" m f hex
-  m="$(awk -F'"digest":"' '{split($2, a, "\""); print a[1]}' "$dir/index.json")"
-  for f in "$dir"/blobs/sha256/*; do
-    hex="$(basename "$f")"
-    [ "sha256:$hex" = "$m" ] && continue
-    curl -sf -o /dev/null -X POST -H 'Content-Type: application/octet-stream' --data-binary "@$f" \
-      "$url/v2/$repo/blobs/uploads/?digest=sha256:$hex"
-  done
-  curl -sf -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
-    --data-binary "@$dir/blobs/sha256/${m#sha256:}" "$url/v2/$repo/manifests/$tag"
-}
+# the load driver (bench/ReplicationLag.java, JDK source launcher): pushes with one HTTP client
+# and polls every 2 ms from threads, so measuring does not load the machine
+driver() { java -Xmx512m "$root/bench/ReplicationLag.java" "$@"; }
 
-# readable <url> <repo> <tag> <layout>: polls until the tag answers the pushed digest and every
-# blob answers 200
-readable() {
-  local url="$1" repo="$2" tag="$3" dir="$4" m f got
-  m="$(awk -F'"digest":"' '{split($2, a, "\""); print a[1]}' "$dir/index.json")"
-  while :; do
-    got="$(curl -s -o /dev/null -w '%{http_code} %header{docker-content-digest}' \
-      -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$url/v2/$repo/manifests/$tag" || true)"
-    [ "$got" = "200 $m" ] && break
-    sleep 0.005
-  done
-  for f in "$dir"/blobs/sha256/*; do
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' -I "$url/v2/$repo/blobs/sha256:$(basename "$f")")" = 200 ]; do
-      sleep 0.005
-    done
-  done
-}
-
-# one <repo> <tag> <layout> <out> [peer out]: push to A, then lag to B (and to A2 when given)
-one() {
-  local repo="$1" tag="$2" dir="$3" out="$4" peer="${5:-}" t0
-  push "$A_URL" "$repo" "$tag" "$dir"
-  t0=$(now_ms)
-  if [ -n "$peer" ] && [ -n "$A2_URL" ]; then
-    (readable "$A2_URL" "$repo" "$tag" "$dir" && echo $(($(now_ms) - t0)) >>"$peer") &
-  fi
-  readable "$B_URL" "$repo" "$tag" "$dir"
-  echo $(($(now_ms) - t0)) >>"$out"
-  wait
+# layouts <prefix> <count> -> a file of "<tag> <dir>" lines for the driver
+layouts() {
+  local i
+  for i in $(seq 1 "$2"); do echo "$1-$i $work/$1-$i"; done >"$work/$1.layouts"
+  echo "$work/$1.layouts"
 }
 
 stats() { # ms values on stdin -> "p50 p99 max"
@@ -144,41 +109,30 @@ prepare() { # <prefix> <count> <MiB>: layouts <prefix>-1..count
 
 log "warm-up ($WARMUP pushes)"
 prepare warm "$WARMUP" "$IMAGE_MIB"
-for i in $(seq 1 "$WARMUP"); do one "bench/warm$run_id" "w$i" "$work/warm-$i" "$work/warm.ms"; done
+driver serial a="$A_URL" b="$B_URL" repo="bench/warm$run_id" layouts="$(layouts warm "$WARMUP")" \
+  out="$work/warm"
 
 for run in $(seq 1 "$RUNS"); do
   n=$((RATE * SECONDS_STEADY))
   log "run $run/$RUNS: steady $RATE/s for ${SECONDS_STEADY}s ($n images of $IMAGE_MIB MiB)"
   prepare "steady$run" "$n" "$IMAGE_MIB"
-  : >"$work/steady.ms"
-  : >"$work/peer.ms"
-  interval="$(awk "BEGIN{print 1/$RATE}")"
-  for i in $(seq 1 "$n"); do
-    one "bench/steady$run_id" "r$run-$i" "$work/steady$run-$i" "$work/steady.ms" "$work/peer.ms" &
-    sleep "$interval"
-  done
-  wait
-  stats <"$work/steady.ms" >>"$work/steady.runs"
-  [ -s "$work/peer.ms" ] && stats <"$work/peer.ms" >>"$work/peer.runs"
+  driver paced rate="$RATE" a="$A_URL" peer="$A2_URL" b="$B_URL" repo="bench/steady$run_id" \
+    layouts="$(layouts "steady$run" "$n")" out="$work/steady$run"
+  stats <"$work/steady$run.b" >>"$work/steady.runs"
+  [ -s "$work/steady$run.peer" ] && stats <"$work/steady$run.peer" >>"$work/peer.runs"
 
   log "run $run/$RUNS: burst of $BURST (c=$CONCURRENCY)"
   prepare "burst$run" "$BURST" "$IMAGE_MIB"
-  : >"$work/burst.ms"
-  export -f one push readable now_ms
-  export A_URL A2_URL B_URL work
-  seq 1 "$BURST" | xargs -P "$CONCURRENCY" -I{} bash -c \
-    "one bench/burst$run_id r$run-{} $work/burst$run-{} $work/burst.ms"
-  stats <"$work/burst.ms" >>"$work/burst.runs"
+  driver burst concurrency="$CONCURRENCY" a="$A_URL" b="$B_URL" repo="bench/burst$run_id" \
+    layouts="$(layouts "burst$run" "$BURST")" out="$work/burst$run"
+  stats <"$work/burst$run.b" >>"$work/burst.runs"
 
   log "run $run/$RUNS: $LARGE_COUNT large images of $LARGE_MIB MiB"
-  : >"$work/large.ms"
-  for i in $(seq 1 "$LARGE_COUNT"); do
-    image "$work/large$run-$i" "$LARGE_MIB" >/dev/null
-    one "bench/large$run_id" "r$run-$i" "$work/large$run-$i" "$work/large.ms"
-    rm -rf "$work/large$run-$i"
-  done
-  stats <"$work/large.ms" >>"$work/large.runs"
-  rm -rf "$work"/steady"$run"-* "$work"/burst"$run"-*
+  prepare "large$run" "$LARGE_COUNT" "$LARGE_MIB"
+  driver serial a="$A_URL" b="$B_URL" repo="bench/large$run_id" \
+    layouts="$(layouts "large$run" "$LARGE_COUNT")" out="$work/large$run"
+  stats <"$work/large$run.b" >>"$work/large.runs"
+  rm -rf "$work"/steady"$run"-* "$work"/burst"$run"-* "$work"/large"$run"-*
 done
 
 {
@@ -200,22 +154,16 @@ if [ -n "${BERTH_LOCAL_RUN:-}" ] && [ -x "$BERTH_LOCAL_RUN/start/us-1.sh" ]; the
     for b in "${b_nodes[@]}"; do
       while kill -0 "$(cat "$BERTH_LOCAL_RUN/pids/$b.pid")" 2>/dev/null; do sleep 0.2; done
     done
-    interval="$(awk "BEGIN{print 1/$RATE}")"
-    for i in $(seq 1 "$n"); do
-      push "$A_URL" "bench/outage$run_id" "r$run-$i" "$work/outage$run-$i" &
-      sleep "$interval"
-    done
-    wait
+    driver push rate="$RATE" a="$A_URL" b="$B_URL" repo="bench/outage$run_id" \
+      layouts="$(layouts "outage$run" "$n")" out="$work/outage$run"
     t0=$(now_ms)
     for b in "${b_nodes[@]}"; do "$BERTH_LOCAL_RUN/start/$b.sh"; done
     until curl -sf -o /dev/null "$B_URL/readyz" && { [ -z "$B2_URL" ] || curl -sf -o /dev/null "$B2_URL/readyz"; }; do
       sleep 0.1
     done
     ready=$(($(now_ms) - t0))
-    for i in $(seq 1 "$n"); do
-      readable "$B_URL" "bench/outage$run_id" "r$run-$i" "$work/outage$run-$i"
-      [ -z "$B2_URL" ] || readable "$B2_URL" "bench/outage$run_id" "r$run-$i" "$work/outage$run-$i"
-    done
+    driver await b="$B_URL${B2_URL:+,$B2_URL}" repo="bench/outage$run_id" \
+      layouts="$work/outage$run.layouts" >/dev/null
     echo "$(($(now_ms) - t0)) $ready" >>"$work/catchup.runs"
     rm -rf "$work"/outage"$run"-*
   done

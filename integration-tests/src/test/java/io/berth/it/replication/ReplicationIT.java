@@ -362,10 +362,18 @@ class ReplicationIT {
               () ->
                   regionMetric(b, "berth_replication_stale_writes_rejected_total{link=\"a->b\"}")
                       > rejectedBefore);
-      for (int i = 0; i < 2; i++) {
-        JsonNode s = JSON.readTree(Http.get(b.url(i) + "/_berth/api/replication").body());
-        assertThat(s.path("links").path(AB).path("highestEpoch").asLong()).isEqualTo(newEpoch);
-      }
+      // the new owner announces its term to b's nodes one after the other: wait for both
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                for (int i = 0; i < 2; i++) {
+                  JsonNode s = JSON.readTree(Http.get(b.url(i) + "/_berth/api/replication").body());
+                  assertThat(s.path("links").path(AB).path("highestEpoch").asLong())
+                      .as("b node " + i)
+                      .isEqualTo(newEpoch);
+                }
+              });
     } finally {
       owner.resume();
     }
