@@ -395,7 +395,8 @@ public final class NodeAssembly implements AutoCloseable {
           EventApplier a = applier;
           return a == null ? io.berth.node.index.RegionCatchUp.Outcome.UNAVAILABLE : a.await(max);
         },
-        Duration.ofMillis(ev.readYourWritesWaitMillis()));
+        Duration.ofMillis(ev.readYourWritesWaitMillis()),
+        Duration.ofMillis(ev.readYourWritesTagGraceMillis()));
   }
 
   private void wireEvents() {

@@ -618,6 +618,10 @@ public record NodeConfig(
    *       merged (ordering must hold) but logged and counted ({@code berth_hlc_skewed_readings}).
    *   <li>{@code readYourWritesWaitMillis}: how long an OCI manifest or blob GET that misses may
    *       wait for the applier to catch up with the region log's current end (0: never wait).
+   *   <li>{@code readYourWritesTagGraceMillis}: a tag that is still missing after the catch-up is
+   *       looked for again for this long (its event may still be on its way from the writing node
+   *       to the log); a digest whose bytes are already in the region's store is looked for for the
+   *       whole {@code readYourWritesWaitMillis}.
    *   <li>{@code relayDelayMillis}: tests only, a delay before each relay batch.
    *   <li>{@code applyDelayMillis}: tests only, a delay before applying each polled batch.
    *   <li>{@code unsafeSkipOutbox}: benchmarks only, NEVER production: index changes write no
@@ -637,7 +641,8 @@ public record NodeConfig(
       Long maxClockSkewMillis,
       Long readYourWritesWaitMillis,
       Boolean unsafeSkipOutbox,
-      Long applyDelayMillis) {
+      Long applyDelayMillis,
+      Long readYourWritesTagGraceMillis) {
     public EventsSection {
       kafkaBootstrap = kafkaBootstrap == null ? "" : kafkaBootstrap;
       topic = topic == null ? "" : topic;
@@ -653,6 +658,8 @@ public record NodeConfig(
           readYourWritesWaitMillis == null ? 1_000L : readYourWritesWaitMillis;
       unsafeSkipOutbox = unsafeSkipOutbox == null ? Boolean.FALSE : unsafeSkipOutbox;
       applyDelayMillis = applyDelayMillis == null ? 0L : applyDelayMillis;
+      readYourWritesTagGraceMillis =
+          readYourWritesTagGraceMillis == null ? 100L : readYourWritesTagGraceMillis;
     }
 
     /** The section with the later settings at their defaults. */
@@ -674,6 +681,7 @@ public record NodeConfig(
           minInsyncReplicas,
           outboxRetentionHours,
           relayDelayMillis,
+          null,
           null,
           null,
           null,

@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -326,9 +327,16 @@ public final class OciRegistryService {
       long expected = expectedChunkLength(h, range, length);
       InputStream last = new LengthCheckingInputStream(body, expected, h.id());
       StoredBlob stored;
-      try (InputStream previous = uploads.content(h)) {
-        InputStream all = h.size() == 0 ? last : new SequenceInputStream(previous, last);
-        stored = blobs.put(all, PutExpectation.digest(digest));
+      try {
+        Optional<Path> whole = expected == 0 ? uploads.completeFile(h) : Optional.empty();
+        if (whole.isPresent()) {
+          stored = blobs.adopt(whole.get(), PutExpectation.digest(digest));
+        } else {
+          try (InputStream previous = uploads.content(h)) {
+            InputStream all = h.size() == 0 ? last : new SequenceInputStream(previous, last);
+            stored = blobs.put(all, PutExpectation.digest(digest));
+          }
+        }
       } catch (BlobRejectedException e) {
         if (e.reason() == BlobRejectedException.Reason.DIGEST_MISMATCH) {
           uploads.discard(h);

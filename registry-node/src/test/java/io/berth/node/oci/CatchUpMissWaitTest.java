@@ -76,7 +76,20 @@ class CatchUpMissWaitTest {
   }
 
   CatchUpMissWait handler(RegionCatchUp catchUp) {
-    return new CatchUpMissWait(b, blobs, catchUp, Duration.ofSeconds(1));
+    return new CatchUpMissWait(b, blobs, catchUp, Duration.ofSeconds(1), Duration.ZERO);
+  }
+
+  /** B's applier when A's events reach the log only after {@code late} looks (relay delay). */
+  RegionCatchUp applierOfBWithLateEvents(int late) {
+    return max -> {
+      if (waits.incrementAndGet() <= late) {
+        return RegionCatchUp.Outcome.CURRENT;
+      }
+      for (ChangeEvent e : logA.readAfter(0, 1000)) {
+        logB.apply(e);
+      }
+      return RegionCatchUp.Outcome.CAUGHT_UP;
+    };
   }
 
   Digest store(String content) throws Exception {
@@ -124,6 +137,40 @@ class CatchUpMissWaitTest {
     assertThat(handler(applierOfB(false)).manifest(repo, "v2")).isFalse();
     assertThat(waits).hasValue(1);
     assertThat(b.tag(repo, Tag.parse("v2"))).isEmpty();
+  }
+
+  @Test
+  void aTagWhoseEventReachesTheLogLateIsFoundWithinTheTagGrace() throws Exception {
+    Digest m = pushOnA("late");
+    CatchUpMissWait h =
+        new CatchUpMissWait(
+            b, blobs, applierOfBWithLateEvents(3), Duration.ofSeconds(30), Duration.ofSeconds(20));
+    assertThat(h.manifest(repo, "late")).isTrue();
+    assertThat(waits).hasValue(4);
+    assertThat(b.tag(repo, Tag.parse("late"))).contains(m);
+  }
+
+  @Test
+  void aDigestWhoseBytesAreStoredIsLookedForPastTheTagGrace() throws Exception {
+    Digest m = pushOnA("bydigest");
+    CatchUpMissWait h =
+        new CatchUpMissWait(
+            b, blobs, applierOfBWithLateEvents(5), Duration.ofSeconds(30), Duration.ZERO);
+    assertThat(h.manifest(repo, m.toString())).isTrue();
+    assertThat(waits).hasValue(6);
+  }
+
+  @Test
+  void aTagNobodyWroteCostsAtMostTheTagGrace() throws Exception {
+    CatchUpMissWait h =
+        new CatchUpMissWait(
+            b, blobs, applierOfB(false), Duration.ofSeconds(30), Duration.ofMillis(200));
+    long start = System.nanoTime();
+    assertThat(h.manifest(repo, "never")).isFalse();
+    assertThat(waits.get()).as("looked again during the grace").isGreaterThan(1);
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("bounded by the grace, not by the 30 s catch-up limit")
+        .isLessThan(Duration.ofSeconds(10));
   }
 
   @Test

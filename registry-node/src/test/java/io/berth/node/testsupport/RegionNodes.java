@@ -30,7 +30,8 @@ public final class RegionNodes {
         null,
         rywMillis,
         null,
-        applyDelayMillis);
+        applyDelayMillis,
+        null);
   }
 
   /** A node {@code id} of {@code region} with its data under {@code tmp/id}. */
