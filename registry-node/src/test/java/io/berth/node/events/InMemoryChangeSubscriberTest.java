@@ -1,0 +1,62 @@
+package io.berth.node.events;
+
+import io.berth.proto.events.v1.ChangeEvent;
+import java.util.List;
+
+/**
+ * The in-memory subscriber used by the applier's unit tests keeps the {@link ChangeSubscriber}
+ * contract. It models a single consumer, so opening it again is its rewind (a reopened consumer
+ * resumes after the last commit).
+ */
+class InMemoryChangeSubscriberTest extends ChangeSubscriberContract {
+  private InMemoryChangeSubscriber log;
+
+  @Override
+  protected void newLog() {
+    log = new InMemoryChangeSubscriber();
+  }
+
+  @Override
+  protected void append(List<ChangeEvent> events) {
+    events.forEach(log::append);
+  }
+
+  @Override
+  protected ChangeSubscriber open() {
+    log.rewind();
+    return new ChangeSubscriber() {
+      @Override
+      public List<ChangeEvent> poll(java.time.Duration timeout) {
+        return log.poll(timeout);
+      }
+
+      @Override
+      public void commit() {
+        log.commit();
+      }
+
+      @Override
+      public void rewind() {
+        log.rewind();
+      }
+
+      @Override
+      public boolean caughtUp() {
+        return log.caughtUp();
+      }
+
+      @Override
+      public LogPosition position() {
+        return log.position();
+      }
+
+      @Override
+      public LogPosition end(java.time.Duration timeout) {
+        return log.end(timeout);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+}
