@@ -432,7 +432,12 @@ public final class NodeAssembly implements AutoCloseable {
       closeables.add(applier);
       relay.start();
       applier.start();
-      readiness.add(() -> applier.caughtUp() ? null : "catching up with the region log " + topic);
+      Duration readyWithoutLog = Duration.ofSeconds(ev.readyWithoutLogAfterSeconds());
+      readiness.add(
+          () ->
+              applier.caughtUp() || applier.servingWithoutLog(readyWithoutLog)
+                  ? null
+                  : "catching up with the region log " + topic);
       log.info("change log relayed to Kafka topic {} at {}", topic, ev.kafkaBootstrap());
     }
     housekeeping.scheduleWithFixedDelay(

@@ -622,6 +622,10 @@ public record NodeConfig(
    *       looked for again for this long (its event may still be on its way from the writing node
    *       to the log); a digest whose bytes are already in the region's store is looked for for the
    *       whole {@code readYourWritesWaitMillis}.
+   *   <li>{@code readyWithoutLogAfterSeconds}: a node whose index caught up with the region log
+   *       once (in an earlier run) but cannot reach the log since start becomes ready after this
+   *       long anyway, serving what it holds (metric {@code berth_events_serving_without_log}); an
+   *       empty node never does. 0: never.
    *   <li>{@code relayDelayMillis}: tests only, a delay before each relay batch.
    *   <li>{@code applyDelayMillis}: tests only, a delay before applying each polled batch.
    *   <li>{@code unsafeSkipOutbox}: benchmarks only, NEVER production: index changes write no
@@ -642,7 +646,8 @@ public record NodeConfig(
       Long readYourWritesWaitMillis,
       Boolean unsafeSkipOutbox,
       Long applyDelayMillis,
-      Long readYourWritesTagGraceMillis) {
+      Long readYourWritesTagGraceMillis,
+      Long readyWithoutLogAfterSeconds) {
     public EventsSection {
       kafkaBootstrap = kafkaBootstrap == null ? "" : kafkaBootstrap;
       topic = topic == null ? "" : topic;
@@ -660,6 +665,8 @@ public record NodeConfig(
       applyDelayMillis = applyDelayMillis == null ? 0L : applyDelayMillis;
       readYourWritesTagGraceMillis =
           readYourWritesTagGraceMillis == null ? 100L : readYourWritesTagGraceMillis;
+      readyWithoutLogAfterSeconds =
+          readyWithoutLogAfterSeconds == null ? 60L : readyWithoutLogAfterSeconds;
     }
 
     /** The section with the later settings at their defaults. */
@@ -681,6 +688,7 @@ public record NodeConfig(
           minInsyncReplicas,
           outboxRetentionHours,
           relayDelayMillis,
+          null,
           null,
           null,
           null,

@@ -37,6 +37,9 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
   private final Object progress = new Object();
   private volatile LogPosition applied = LogPosition.START;
   private volatile boolean caughtUp;
+  private volatile boolean everPolled;
+  private volatile boolean servingWithoutLog;
+  private volatile long startedNanos;
 
   public EventApplier(
       ChangeLog changes, ChangeSubscriber subscriber, MeterRegistry metrics, Runnable onApplied) {
@@ -85,14 +88,44 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     Gauge.builder("berth_hlc_skewed_readings", changes, ChangeLog::skewedClockReadings)
         .description("remote clock readings further ahead than events.maxClockSkewMillis")
         .register(metrics);
+    Gauge.builder("berth_events_serving_without_log", this, a -> a.servingWithoutLog ? 1 : 0)
+        .description("1 while the node serves its index without having reached the region log")
+        .register(metrics);
     Gauge.builder("berth_events_caught_up", this, a -> a.caughtUp ? 1 : 0)
         .description("1 once the applier has applied what the region log held at start")
         .register(metrics);
   }
 
   public EventApplier start() {
+    startedNanos = System.nanoTime();
     startLoop();
     return this;
+  }
+
+  /**
+   * Whether this node serves without its region log: the log has not answered a single poll since
+   * start for longer than {@code after}, and the index is a member's (it caught up once, in an
+   * earlier run), so serving what it holds beats taking the node out of service during a Kafka
+   * outage. An empty node never does. Once true it stays true until the node stops (no flapping
+   * while the log, back again, is replayed).
+   */
+  public boolean servingWithoutLog(Duration after) {
+    if (servingWithoutLog) {
+      return true;
+    }
+    if (caughtUp
+        || everPolled
+        || after.isZero()
+        || state() != State.RUNNING
+        || System.nanoTime() - startedNanos < after.toNanos()
+        || !changes.everCaughtUp()) {
+      return false;
+    }
+    servingWithoutLog = true;
+    log.warn(
+        "region log unreachable for {} s since start: serving this node's index as it is (behind)",
+        after.toSeconds());
+    return true;
   }
 
   /** Whether everything the log held at start has been applied. */
@@ -103,6 +136,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
   @Override
   protected void runOnce() throws InterruptedException {
     List<ChangeEvent> events = subscriber.poll(Duration.ofMillis(100));
+    everPolled = true;
     if (!events.isEmpty() && applyDelayMillis > 0) {
       Thread.sleep(applyDelayMillis);
     }
@@ -130,6 +164,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     }
     if (!caughtUp && subscriber.caughtUp()) {
       caughtUp = true;
+      changes.recordCaughtUp();
       log.info("event applier caught up with the region log");
     }
   }

@@ -109,4 +109,15 @@ public interface ChangeLog {
 
   /** How many remote clock readings were further ahead of the local clock than allowed. */
   long skewedClockReadings();
+
+  /**
+   * Records, durably, that this node's applier has once caught up with its region log (its index is
+   * a member's index, not an empty one). Idempotent.
+   */
+  default void recordCaughtUp() {}
+
+  /** Whether {@link #recordCaughtUp} was ever called for this index. */
+  default boolean everCaughtUp() {
+    return false;
+  }
 }

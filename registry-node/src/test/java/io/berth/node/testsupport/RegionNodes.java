@@ -31,6 +31,7 @@ public final class RegionNodes {
         rywMillis,
         null,
         applyDelayMillis,
+        null,
         null);
   }
 

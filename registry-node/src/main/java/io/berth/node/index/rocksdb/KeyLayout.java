@@ -80,6 +80,7 @@ public final class KeyLayout {
   public static final byte[] META_PUBLISHED_SEQ = utf8("published_seq");
   public static final byte[] META_HLC = utf8("hlc");
   public static final byte[] META_INCARNATION = utf8("incarnation");
+  public static final byte[] META_CAUGHT_UP_ONCE = utf8("caught_up_once");
 
   private KeyLayout() {}
 

@@ -552,4 +552,19 @@ public final class RocksChangeLog implements ChangeLog {
   public long skewedClockReadings() {
     return clock.skewedObservations();
   }
+
+  @Override
+  public void recordCaughtUp() {
+    if (!everCaughtUp()) {
+      store.write(
+          batch ->
+              batch.put(
+                  store.cf(KeyLayout.CF_META), KeyLayout.META_CAUGHT_UP_ONCE, new byte[] {1}));
+    }
+  }
+
+  @Override
+  public boolean everCaughtUp() {
+    return store.get(KeyLayout.CF_META, KeyLayout.META_CAUGHT_UP_ONCE) != null;
+  }
 }
