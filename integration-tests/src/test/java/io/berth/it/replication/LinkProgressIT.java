@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * region b (one node on 127.0.8.1), each with the pull-through prefix {@code hub/} backed by
  * Debian's real {@code docker-registry}, one topic per region on a real KRaft broker, a real
  * ZooKeeper and a replicator process owning a->b. Images are moved with the real {@code skopeo}. A
- * pull-through-cached index whose other platforms were never fetched must not stop later events.
+ * pull-through-cached index whose other platforms were never fetched, and a blob that vanished from
+ * the source, must not stop later events.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LinkProgressIT {
@@ -87,8 +88,12 @@ class LinkProgressIT {
     replicator = startReplicator();
   }
 
-  /** The replicator owning a->b. */
   static ReplicatorProcess startReplicator() throws Exception {
+    return startReplicator(0);
+  }
+
+  /** The replicator owning a->b ({@code maxAttempts} 0: the default poison policy). */
+  static ReplicatorProcess startReplicator(int maxAttempts) throws Exception {
     ReplicatorProcess r =
         ReplicatorProcess.start(
             "r1",
@@ -97,7 +102,7 @@ class LinkProgressIT {
             5_000,
             kafka.bootstrap(),
             List.of(a, b),
-            List.of(LinkSpec.mirror(a, b)));
+            List.of(LinkSpec.mirror(a, b).maxAttempts(maxAttempts)));
     await().atMost(Duration.ofSeconds(60)).until(() -> r.owns("a->b"));
     return r;
   }
@@ -277,5 +282,63 @@ class LinkProgressIT {
     pullPlatform(b, "arm64", armFromB);
     Map<String, byte[]> armPulled = Skopeo.layoutBlobs(armFromB);
     assertThat(armPulled.get(arm.manifest().digest().hex())).isEqualTo(arm.manifest().bytes());
+    assertThat(replicator.link("a->b").path("deadLetters").path("count").asLong())
+        .as("nothing was given up on: the cached manifests need only their own bytes")
+        .isZero();
+  }
+
+  @Test
+  @Order(2)
+  void anEventWhoseBlobVanishedFromTheSourceIsDeadLetteredAndLaterEventsStillReachB()
+      throws Exception {
+    // the link is stopped while region a loses a layer it had stored
+    replicator.close();
+    Image img = OciImages.image(false, "amd64", 2, 300_000, 61);
+    String dm = push(a, "team/poison", img, "v1");
+    Blob lost = img.layers().get(0);
+    Path blobsA = tmp.resolve("region-a").resolve("blobs");
+    List<Path> files;
+    try (Stream<Path> all = Files.walk(blobsA)) {
+      files = all.filter(p -> p.getFileName().toString().equals(lost.digest().hex())).toList();
+    }
+    assertThat(files).as("the layer's file in region a's blob directory").hasSize(1);
+    Files.delete(files.get(0));
+    Image after = OciImages.image(false, "amd64", 1, 40_000, 62);
+    String da = push(a, "team/after-poison", after, "v1");
+    publish(tmp, a.url(0), "corp.example.com/after-poison", "v1.0.0");
+
+    replicator = startReplicator(2);
+    awaitServed(b, "team/after-poison", "v1", da);
+    await().atMost(CROSS).until(() -> serves(b.url(0), "corp.example.com/after-poison", "v1.0.0"));
+    assertThat(served(b, "team/poison", dm)).as("its manifest could not be replicated").isNull();
+
+    // the dead-lettered events, with the reason, on the status endpoint and in the metrics
+    await()
+        .atMost(CROSS)
+        .until(() -> replicator.link("a->b").path("deadLetters").path("count").asLong() >= 2);
+    JsonNode dead = replicator.link("a->b").path("deadLetters");
+    List<String> changes = new ArrayList<>();
+    for (JsonNode e : dead.path("last")) {
+      assertThat(e.path("originRegion").asText()).isEqualTo("a");
+      assertThat(e.path("reason").asText()).contains(lost.digest().toString());
+      changes.add(e.path("change").asText());
+    }
+    assertThat(changes).contains("MANIFEST_PUT", "BLOB_LINK_ADDED");
+    assertThat(
+            io.berth.it.support.GoPublishing.metric(
+                replicator.metrics(), "berth_link_dead_letters_total{link=\"a->b\""))
+        .isEqualTo(dead.path("count").asDouble());
+
+    // the list is kept in ZooKeeper: a restarted (or standby) instance shows it too
+    replicator.close();
+    replicator = startReplicator(2);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(replicator.link("a->b").path("deadLetters").path("count").asLong())
+                    .isEqualTo(dead.path("count").asLong()));
+    assertThat(replicator.link("a->b").path("deadLetters").path("last").size())
+        .isEqualTo(dead.path("last").size());
   }
 }

@@ -130,5 +130,8 @@ class ConfigLoaderTest {
     Path example = Path.of("..", "deploy", "replicator.example.yaml");
     ReplicatorConfig c = ConfigLoader.load(example, Map.of());
     assertThat(c.links()).isNotEmpty();
+    assertThat(c.links().get(0).maxAttempts()).isEqualTo(5);
+    assertThat(c.links().get(0).deadLetterKeep()).isEqualTo(100);
+    assertThat(c.links().get(1).maxAttempts()).as("default").isEqualTo(5);
   }
 }
