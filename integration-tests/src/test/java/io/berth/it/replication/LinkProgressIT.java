@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A replication link keeps moving whatever the source holds: region a (one node on 127.0.7.1) and
  * region b (one node on 127.0.8.1), each with the pull-through prefix {@code hub/} backed by
  * Debian's real {@code docker-registry}, one topic per region on a real KRaft broker, a real
- * ZooKeeper and a replicator process owning a->b. Images are moved with the real {@code skopeo}. A
+ * ZooKeeper and a replicator process owning a->b (each region's nodes require their own replication
+ * token, which the replicator sends). Images are moved with the real {@code skopeo}. A
  * pull-through-cached index whose other platforms were never fetched, and a blob that vanished from
  * the source, must not stop later events.
  */
@@ -80,8 +81,8 @@ class LinkProgressIT {
     String hub = "[{prefix: hub, url: \"" + upstream.url() + "\", tagTtlSeconds: 3600}]";
     a = Region.create("a", 7, 1, tmp.resolve("region-a"), kafka.bootstrap());
     b = Region.create("b", 8, 1, tmp.resolve("region-b"), kafka.bootstrap());
-    a.env("BERTH_OCI_UPSTREAMS", hub);
-    b.env("BERTH_OCI_UPSTREAMS", hub);
+    a.env("BERTH_OCI_UPSTREAMS", hub).grpcToken("token-of-a");
+    b.env("BERTH_OCI_UPSTREAMS", hub).grpcToken("token-of-b");
     CompletableFuture<Void> startA = CompletableFuture.runAsync(() -> start(a));
     start(b);
     startA.join();

@@ -78,6 +78,9 @@ public final class ReplicatorProcess implements AutoCloseable {
       y.append("  ").append(r.name()).append(":\n");
       y.append("    kafkaBootstrap: ").append(kafkaBootstrap).append('\n');
       y.append("    topic: ").append(r.topic()).append('\n');
+      if (!r.grpcToken().isEmpty()) {
+        y.append("    token: ").append(r.grpcToken()).append('\n');
+      }
       y.append("    nodes:\n");
       for (Region.Node n : r.nodes()) {
         y.append("      - grpc: ").append(n.grpc()).append('\n');

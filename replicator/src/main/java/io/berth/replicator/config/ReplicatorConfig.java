@@ -110,14 +110,35 @@ public record ReplicatorConfig(
   }
 
   /**
-   * A region: its log (Kafka bootstrap servers and topic, needed when it is a link's source) and
-   * its nodes.
+   * A region: its log (Kafka bootstrap servers and topic, needed when it is a link's source), its
+   * nodes, and the replication token its nodes require ({@code http.grpcToken} on the nodes; empty:
+   * none), sent with every call.
    */
-  public record RegionSection(String kafkaBootstrap, String topic, List<NodeEndpoint> nodes) {
+  public record RegionSection(
+      String kafkaBootstrap, String topic, List<NodeEndpoint> nodes, String token) {
     public RegionSection {
       kafkaBootstrap = kafkaBootstrap == null ? "" : kafkaBootstrap;
       topic = topic == null ? "" : topic;
       nodes = nodes == null ? List.of() : List.copyOf(nodes);
+      token = token == null ? "" : token;
+    }
+
+    public RegionSection(String kafkaBootstrap, String topic, List<NodeEndpoint> nodes) {
+      this(kafkaBootstrap, topic, nodes, null);
+    }
+
+    /** Never shows the token. */
+    @Override
+    public String toString() {
+      return "RegionSection[kafkaBootstrap="
+          + kafkaBootstrap
+          + ", topic="
+          + topic
+          + ", nodes="
+          + nodes
+          + ", token="
+          + (token.isEmpty() ? "" : "***")
+          + "]";
     }
 
     /** The region topic: {@code topic} if set, else {@code berth.<region>.changes}. */
