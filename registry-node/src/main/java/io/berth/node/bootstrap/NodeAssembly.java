@@ -162,6 +162,10 @@ public final class NodeAssembly implements AutoCloseable {
     changeLog.attach(moduleIndex, sumdbIndex);
     this.ociIndex = new RocksOciIndex(indexStore, changeLog);
     changeLog.addApplier(ociIndex::applyRemote);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "berth_hlc_skewed_readings", changeLog.clock(), c -> c.skewedObservations())
+        .description("remote clock readings too far ahead of this node's clock, clamped")
+        .register(metrics);
     AccessPolicy base = policyDecorator.apply(new OpenAccessPolicy());
     this.accessPolicy =
         config.node().replica()
