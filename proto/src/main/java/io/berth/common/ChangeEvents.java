@@ -26,8 +26,10 @@ public final class ChangeEvents {
 
   /**
    * The digests of the blobs the change needs, without duplicates, in a stable order: a Go
-   * version's .info, .mod and .zip (those set), a manifest and everything it references, a linked
-   * blob, a sumdb object. Tags, deletes and unlinks need none.
+   * version's .info, .mod and .zip (those set), a manifest and everything it references (only its
+   * own bytes for a manifest the pull-through cache stored, {@code pull_through_cached}: its
+   * references are fetched lazily and may never exist in the origin), a linked blob, a sumdb
+   * object. Tags, deletes and unlinks need none.
    *
    * @throws IllegalArgumentException if the change is not {@link #understood}
    */
@@ -42,7 +44,9 @@ public final class ChangeEvents {
       }
       case MANIFEST_PUT -> {
         add(out, e.getManifestPut().getDigest());
-        e.getManifestPut().getReferencedDigestsList().forEach(d -> add(out, d));
+        if (!e.getManifestPut().getPullThroughCached()) {
+          e.getManifestPut().getReferencedDigestsList().forEach(d -> add(out, d));
+        }
       }
       case BLOB_LINK_ADDED -> add(out, e.getBlobLinkAdded().getDigest());
       case SUMDB_OBJECT_STORED -> add(out, e.getSumdbObjectStored().getRecord().getDigest());

@@ -67,6 +67,13 @@ class ChangeEventsTest {
         .as("a subject may be missing; duplicates once")
         .containsExactly(D1, D2, D3);
     assertThat(ChangeEvents.repository(put)).contains("team/app");
+    ChangeEvent cached =
+        put.toBuilder()
+            .setManifestPut(put.getManifestPut().toBuilder().setPullThroughCached(true))
+            .build();
+    assertThat(ChangeEvents.requiredBlobs(cached))
+        .as("a pull-through-cached manifest needs only its own bytes")
+        .containsExactly(D1);
     ChangeEvent link =
         event()
             .setBlobLinkAdded(BlobLinkAdded.newBuilder().setRepository("r").setDigest(D2))

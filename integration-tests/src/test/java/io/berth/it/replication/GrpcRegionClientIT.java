@@ -31,11 +31,16 @@ class GrpcRegionClientIT extends RegionClientContract {
   static GrpcRegionClient client;
 
   static NodeAssembly node(String id) throws Exception {
+    return node(id, "");
+  }
+
+  static NodeAssembly node(String id, String token) throws Exception {
     NodeConfig c = TestNodes.config(tmp.resolve(id));
     return new NodeAssembly(
             new NodeConfig(
                 new NodeConfig.NodeSection(id, "grpc"),
-                new NodeConfig.HttpSection("127.0.0.1", 0, 8, false, 60L, 0),
+                new NodeConfig.HttpSection(
+                    "127.0.0.1", 0, 8, false, 60L, 0, "127.0.0.1", token, null),
                 new NodeConfig.StorageSection(
                     "file", tmp.resolve(id).toString(), tmp.resolve("blobs").toString()),
                 c.go(),
@@ -97,6 +102,34 @@ class GrpcRegionClientIT extends RegionClientContract {
           .isEqualTo(1);
       assertThat(pair.missing(List.of(d))).isEmpty();
       assertThat(pair.nodes()).extracting(RegionClient.NodeState::up).containsExactly(false, true);
+    }
+  }
+
+  @Test
+  void aRegionWithATokenAnswersOnlyAClientThatSendsIt() throws Exception {
+    byte[] b = content(2000);
+    String d = digest(b);
+    try (NodeAssembly guarded = node("g5", "region-token");
+        GrpcRegionClient without =
+            new GrpcRegionClient("grpc", List.of("127.0.0.1:" + guarded.grpcPort()));
+        GrpcRegionClient wrong =
+            new GrpcRegionClient("grpc", List.of("127.0.0.1:" + guarded.grpcPort()), "nope");
+        GrpcRegionClient with =
+            new GrpcRegionClient(
+                "grpc", List.of("127.0.0.1:" + guarded.grpcPort()), "region-token")) {
+      assertThatThrownBy(() -> without.missing(List.of(d)))
+          .isInstanceOf(RegionException.Unavailable.class)
+          .hasMessageContaining("UNAUTHENTICATED")
+          .hasMessageContaining("regions.grpc.token");
+      assertThatThrownBy(() -> wrong.beginTerm(new Fence(link(), 3)))
+          .isInstanceOf(RegionException.class);
+      assertThat(with.missing(List.of(d))).containsExactly(d);
+      assertThat(with.beginTerm(new Fence(link(), 3))).isEqualTo(1);
+      assertThat(with.writeBlob(new Fence(link(), 3), d, b.length, new ByteArrayInputStream(b)))
+          .isFalse();
+      try (RegionClient.BlobStream s = with.openBlob(d, 0)) {
+        assertThat(s.stream().readAllBytes()).isEqualTo(b);
+      }
     }
   }
 }

@@ -36,6 +36,7 @@ public final class Region implements AutoCloseable {
   private final List<Node> nodes = new ArrayList<>();
   private final NodeProcess[] processes;
   private final Map<String, String> env = new HashMap<>();
+  private String grpcToken = "";
 
   private Region(String name, int octet, int count, Path dir, String kafkaBootstrap)
       throws IOException {
@@ -78,6 +79,19 @@ public final class Region implements AutoCloseable {
     env("BERTH_STORAGE_S3_ACCESS_KEY", accessKey);
     env("BERTH_STORAGE_S3_SECRET_KEY", secretKey);
     return env("BERTH_STORAGE_SHARED_BLOB_DIR", "");
+  }
+
+  /**
+   * Makes the region's nodes require {@code token} on replication calls ({@code http.grpcToken}); a
+   * {@link ReplicatorProcess} configured with this region sends it.
+   */
+  public Region grpcToken(String token) {
+    grpcToken = token;
+    return env("BERTH_HTTP_GRPC_TOKEN", token);
+  }
+
+  public String grpcToken() {
+    return grpcToken;
   }
 
   /** Other regions the where API asks (sets {@code cluster.peers}). */

@@ -22,13 +22,23 @@ public final class ReplicatorProcess implements AutoCloseable {
 
   /** A link to configure. */
   public record LinkSpec(
-      String source, String target, String mode, long bandwidthBytesPerSecond, int concurrency) {
+      String source,
+      String target,
+      String mode,
+      long bandwidthBytesPerSecond,
+      int concurrency,
+      int maxAttempts) {
     public static LinkSpec mirror(Region source, Region target) {
-      return new LinkSpec(source.name(), target.name(), "mirror", 0, 4);
+      return new LinkSpec(source.name(), target.name(), "mirror", 0, 4, 0);
     }
 
     public LinkSpec bandwidth(long bytesPerSecond) {
-      return new LinkSpec(source, target, mode, bytesPerSecond, concurrency);
+      return new LinkSpec(source, target, mode, bytesPerSecond, concurrency, maxAttempts);
+    }
+
+    /** The link's poison policy: attempts of a batch before events are dead-lettered. */
+    public LinkSpec maxAttempts(int attempts) {
+      return new LinkSpec(source, target, mode, bandwidthBytesPerSecond, concurrency, attempts);
     }
 
     public String id() {
@@ -68,6 +78,9 @@ public final class ReplicatorProcess implements AutoCloseable {
       y.append("  ").append(r.name()).append(":\n");
       y.append("    kafkaBootstrap: ").append(kafkaBootstrap).append('\n');
       y.append("    topic: ").append(r.topic()).append('\n');
+      if (!r.grpcToken().isEmpty()) {
+        y.append("    token: ").append(r.grpcToken()).append('\n');
+      }
       y.append("    nodes:\n");
       for (Region.Node n : r.nodes()) {
         y.append("      - grpc: ").append(n.grpc()).append('\n');
@@ -81,6 +94,9 @@ public final class ReplicatorProcess implements AutoCloseable {
       y.append("    mode: ").append(l.mode()).append('\n');
       y.append("    bandwidthBytesPerSecond: ").append(l.bandwidthBytesPerSecond()).append('\n');
       y.append("    concurrency: ").append(l.concurrency()).append('\n');
+      if (l.maxAttempts() > 0) {
+        y.append("    maxAttempts: ").append(l.maxAttempts()).append('\n');
+      }
     }
     Path config = dir.resolve(id + ".yaml");
     Files.writeString(config, y.toString());

@@ -169,6 +169,10 @@ public final class NodeAssembly implements AutoCloseable {
     changeLog.attach(moduleIndex, sumdbIndex);
     this.ociIndex = new RocksOciIndex(indexStore, changeLog);
     changeLog.addApplier(ociIndex::applyRemote);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "berth_hlc_skewed_readings", changeLog.clock(), c -> c.skewedObservations())
+        .description("remote clock readings too far ahead of this node's clock, clamped")
+        .register(metrics);
     AccessPolicy base = policyDecorator.apply(new OpenAccessPolicy());
     this.accessPolicy =
         config.node().replica()
@@ -693,7 +697,9 @@ public final class NodeAssembly implements AutoCloseable {
         "/_berth/api/where",
         "where",
         new WhereHandler(new WhereService(node.region(), node.id(), changeLog, peers)));
-    LinkFences fences = new LinkFences(new RocksLinkFenceStore(indexStore), metrics);
+    LinkFences fences =
+        new LinkFences(
+            new RocksLinkFenceStore(indexStore), metrics, config.http().grpcMaxEpochJump());
     router.exact(
         "/_berth/api/replication",
         "replication_status",
@@ -720,20 +726,36 @@ public final class NodeAssembly implements AutoCloseable {
         new ReplicationRpc(
             new ReplicationService(blobStore, changeLog, regionLog, fences, metrics));
     closeables.add(rpc);
-    grpc = new GrpcServer(config.http().host(), config.http().grpcPort(), List.of(rpc));
+    grpc = wireGrpc(rpc);
+  }
+
+  /** The gRPC listener: its own bind host, and the shared-token check when a token is set. */
+  private GrpcServer wireGrpc(ReplicationRpc rpc) {
+    NodeConfig.HttpSection http = config.http();
+    String host = http.grpcBindHost();
+    List<io.grpc.ServerInterceptor> interceptors = new ArrayList<>();
+    if (!http.grpcToken().isBlank()) {
+      interceptors.add(new io.berth.node.rpc.TokenInterceptor(http.grpcToken(), metrics));
+    } else {
+      log.warn(
+          "the replication gRPC API on {} takes calls without a token; set http.grpcToken (and"
+              + " the replicator's regions.<name>.token) unless the address is private",
+          host);
+    }
+    GrpcServer server = new GrpcServer(host, http.grpcPort(), List.of(rpc), interceptors);
     try {
-      grpc.start();
+      server.start();
     } catch (java.io.IOException e) {
       throw new io.berth.node.config.ConfigException(
-          "cannot listen for gRPC on "
-              + config.http().host()
-              + ":"
-              + config.http().grpcPort()
-              + ": "
-              + e.getMessage());
+          "cannot listen for gRPC on " + host + ":" + http.grpcPort() + ": " + e.getMessage());
     }
-    closeables.add(grpc);
-    log.info("replication gRPC on {}:{}", config.http().host(), grpc.port());
+    closeables.add(server);
+    log.info(
+        "replication gRPC on {}:{}{}",
+        host,
+        server.port(),
+        http.grpcToken().isBlank() ? "" : " (token required)");
+    return server;
   }
 
   private boolean promoted() {

@@ -55,21 +55,7 @@ public record NodeConfig(
 
   /** A copy with another HTTP port. */
   public NodeConfig withHttpPort(int port) {
-    return new NodeConfig(
-        node,
-        new HttpSection(
-            http.host(),
-            port,
-            http.workerThreads(),
-            http.accessLog(),
-            http.bodyTimeoutSeconds(),
-            http.grpcPort()),
-        storage,
-        go,
-        sumdb,
-        oci,
-        cluster,
-        events);
+    return new NodeConfig(node, http.withPort(port), storage, go, sumdb, oci, cluster, events);
   }
 
   /** A copy with another data directory. */
@@ -155,7 +141,11 @@ public record NodeConfig(
 
   /**
    * The HTTP listener, and the gRPC listener the replicator uses ({@code grpcPort}: -1 off, 0 any
-   * free port; same host).
+   * free port). The gRPC listener binds {@code grpcHost} (empty: the HTTP host); bind it to a
+   * private or loopback address. With {@code grpcToken} set, every replication call must carry
+   * {@code authorization: Bearer <token>} (the replicator's {@code regions.<name>.token}) or is
+   * refused UNAUTHENTICATED. A link owner's epoch may rise by at most {@code grpcMaxEpochJump} over
+   * the highest this node admitted for the link (0: unbounded); see ADR 0016.
    */
   public record HttpSection(
       String host,
@@ -163,7 +153,13 @@ public record NodeConfig(
       Integer workerThreads,
       Boolean accessLog,
       Long bodyTimeoutSeconds,
-      Integer grpcPort) {
+      Integer grpcPort,
+      String grpcHost,
+      String grpcToken,
+      Long grpcMaxEpochJump) {
+    /** 1024 ZooKeeper leader epochs: zxids carry the leader epoch in their high 32 bits. */
+    public static final long DEFAULT_MAX_EPOCH_JUMP = 1L << 42;
+
     public HttpSection {
       grpcPort = grpcPort == null ? -1 : grpcPort;
       bodyTimeoutSeconds = bodyTimeoutSeconds == null ? 60L : bodyTimeoutSeconds;
@@ -171,6 +167,22 @@ public record NodeConfig(
       port = port == null ? 8080 : port;
       workerThreads = workerThreads == null ? 64 : workerThreads;
       accessLog = accessLog == null ? Boolean.TRUE : accessLog;
+      grpcHost = grpcHost == null ? "" : grpcHost;
+      grpcToken = grpcToken == null ? "" : grpcToken;
+      grpcMaxEpochJump = grpcMaxEpochJump == null ? DEFAULT_MAX_EPOCH_JUMP : grpcMaxEpochJump;
+      if (grpcMaxEpochJump < 0) {
+        throw new ConfigException("http.grpcMaxEpochJump must be >= 0 (0: unbounded)");
+      }
+    }
+
+    public HttpSection(
+        String host,
+        Integer port,
+        Integer workerThreads,
+        Boolean accessLog,
+        Long bodyTimeoutSeconds,
+        Integer grpcPort) {
+      this(host, port, workerThreads, accessLog, bodyTimeoutSeconds, grpcPort, null, null, null);
     }
 
     public HttpSection(
@@ -184,6 +196,49 @@ public record NodeConfig(
 
     static HttpSection defaults() {
       return new HttpSection(null, null, null, null, null, null);
+    }
+
+    /** The address the gRPC listener binds. */
+    public String grpcBindHost() {
+      return grpcHost.isBlank() ? host : grpcHost;
+    }
+
+    /** A copy with another port. */
+    public HttpSection withPort(int port) {
+      return new HttpSection(
+          host,
+          port,
+          workerThreads,
+          accessLog,
+          bodyTimeoutSeconds,
+          grpcPort,
+          grpcHost,
+          grpcToken,
+          grpcMaxEpochJump);
+    }
+
+    /** Never shows the token. */
+    @Override
+    public String toString() {
+      return "HttpSection[host="
+          + host
+          + ", port="
+          + port
+          + ", workerThreads="
+          + workerThreads
+          + ", accessLog="
+          + accessLog
+          + ", bodyTimeoutSeconds="
+          + bodyTimeoutSeconds
+          + ", grpcPort="
+          + grpcPort
+          + ", grpcHost="
+          + grpcHost
+          + ", grpcToken="
+          + (grpcToken.isEmpty() ? "" : "***")
+          + ", grpcMaxEpochJump="
+          + grpcMaxEpochJump
+          + "]";
     }
   }
 

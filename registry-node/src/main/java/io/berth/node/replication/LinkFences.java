@@ -17,18 +17,35 @@ import org.slf4j.LoggerFactory;
  * refused and counted ({@code berth_replication_stale_writes_rejected{link}}). When a higher epoch
  * arrives, in-flight writes of the link with a lower epoch are aborted (and counted) at once, so a
  * paused stale owner cannot complete a write after its successor began.
+ *
+ * <p>Epoch jumps are bounded: an epoch more than {@code maxEpochJump} above the highest admitted
+ * one (0 for a link not seen yet) is refused ({@link EpochJumpException}) and changes nothing, so a
+ * forged or corrupted epoch cannot fence the real owner off for good (ADR 0016).
  */
 public final class LinkFences {
   private static final Logger log = LoggerFactory.getLogger(LinkFences.class);
 
   private final LinkFenceStore store;
   private final MeterRegistry metrics;
+  private final long maxEpochJump;
   private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
   private final Map<String, Set<InFlight>> inFlight = new ConcurrentHashMap<>();
 
+  /** Fences without a bound on epoch jumps. */
   public LinkFences(LinkFenceStore store, MeterRegistry metrics) {
+    this(store, metrics, 0);
+  }
+
+  /**
+   * @param maxEpochJump how far above the highest admitted epoch a new one may be (0: unbounded)
+   */
+  public LinkFences(LinkFenceStore store, MeterRegistry metrics, long maxEpochJump) {
+    if (maxEpochJump < 0) {
+      throw new IllegalArgumentException("maxEpochJump must be >= 0");
+    }
     this.store = store;
     this.metrics = metrics;
+    this.maxEpochJump = maxEpochJump;
   }
 
   /** One write in progress; {@link #close} when it ends. */
@@ -79,12 +96,18 @@ public final class LinkFences {
    *
    * @return how many in-flight writes were aborted
    * @throws StaleEpochException (counted) if a higher epoch was already admitted
+   * @throws EpochJumpException if the epoch is too far above the highest admitted one
    */
   public int admit(String link, long epoch) {
     if (link == null || link.isBlank() || epoch < 0) {
       throw new IllegalArgumentException("a replication write needs a fence: link and epoch >= 0");
     }
     long before = store.highest(link);
+    if (maxEpochJump > 0 && epoch - Math.max(before, 0) > maxEpochJump) {
+      EpochJumpException e = new EpochJumpException(link, epoch, before, maxEpochJump);
+      log.warn("refused a replication fence: {}", e.getMessage());
+      throw e;
+    }
     long highest = store.raise(link, epoch);
     if (highest > epoch) {
       counter(link).increment();

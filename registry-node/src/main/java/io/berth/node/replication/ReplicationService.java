@@ -215,20 +215,19 @@ public final class ReplicationService {
    *
    * @throws StaleEpochException if the fence is stale
    * @throws MissingBlobsException if an event names a blob this region does not hold
-   * @throws IllegalArgumentException if an event is malformed or of a schema this node does not
-   *     know
+   * @throws InvalidEventException if a field of an event is malformed (nothing is republished) or
+   *     the event is of a schema this node does not know
    * @throws ChangePublisher.PublishException if the region log did not accept them
    */
   public RepublishOutcome republish(String link, long epoch, List<ChangeEvent> events)
       throws ChangePublisher.PublishException {
+    for (ChangeEvent e : events) {
+      EventValidation.check(e);
+    }
     synchronized (republishLock) {
       fences.admit(link, epoch);
       List<ChangeEvent> fresh = new ArrayList<>();
       for (ChangeEvent e : events) {
-        if (e.getOriginRegion().isEmpty() || e.getOriginNode().isEmpty() || e.getSeq() <= 0) {
-          throw new IllegalArgumentException(
-              "event " + ChangeEvents.describe(e) + " has no origin region, node or sequence");
-        }
         if (changes.holds(e)) {
           continue;
         }

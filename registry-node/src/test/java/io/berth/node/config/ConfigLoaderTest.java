@@ -129,4 +129,26 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("node.mode must be primary or replica");
   }
+
+  @Test
+  void replicationRpcSecuritySettings() {
+    NodeConfig d = ConfigLoader.load(null, Map.of());
+    assertThat(d.http().grpcBindHost()).as("defaults to the HTTP host").isEqualTo("0.0.0.0");
+    assertThat(d.http().grpcToken()).isEmpty();
+    assertThat(d.http().grpcMaxEpochJump()).isEqualTo(1L << 42);
+    NodeConfig c =
+        ConfigLoader.load(
+            null,
+            Map.of(
+                "BERTH_HTTP_GRPC_HOST", "10.0.0.5",
+                "BERTH_HTTP_GRPC_TOKEN", "t0ken",
+                "BERTH_HTTP_GRPC_MAX_EPOCH_JUMP", "0"));
+    assertThat(c.http().grpcBindHost()).isEqualTo("10.0.0.5");
+    assertThat(c.http().grpcToken()).isEqualTo("t0ken");
+    assertThat(c.http().grpcMaxEpochJump()).isZero();
+    assertThat(c.http().toString()).doesNotContain("t0ken");
+    assertThatThrownBy(
+            () -> ConfigLoader.load(null, Map.of("BERTH_HTTP_GRPC_MAX_EPOCH_JUMP", "-1")))
+        .hasMessageContaining("grpcMaxEpochJump");
+  }
 }

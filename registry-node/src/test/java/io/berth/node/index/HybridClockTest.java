@@ -38,9 +38,35 @@ class HybridClockTest {
     assertThat(merged).isGreaterThan(remote);
     assertThat(c.now()).isGreaterThan(merged);
     assertThat(c.skewedObservations()).isZero();
-    c.observe(new Hlc(1_000_000, 0));
+    Hlc clamped = c.observe(new Hlc(1_000_000, 0));
     assertThat(c.skewedObservations()).as("a reading far in the future is counted").isEqualTo(1);
-    assertThat(c.now().wallMillis()).isEqualTo(1_000_000);
+    assertThat(clamped.wallMillis())
+        .as("clamped to physical time plus the allowed skew")
+        .isEqualTo(1000 + 60_000);
+    assertThat(c.now().wallMillis()).isLessThanOrEqualTo(1000 + 60_000);
+  }
+
+  @Test
+  void aFarFutureReadingIsClampedCountedAndDoesNotStayForGood() {
+    AtomicLong pt = new AtomicLong(1_000_000);
+    HybridClock c = new HybridClock(pt::get, Hlc.ZERO, 60_000);
+    Hlc before = c.now();
+    long year2100 = 4_102_444_800_000L;
+    Hlc merged = c.observe(new Hlc(year2100, 5));
+    assertThat(merged).isGreaterThan(before);
+    assertThat(merged).isEqualTo(new Hlc(1_000_000 + 60_000, 1));
+    assertThat(c.last().wallMillis()).as("what would be persisted").isLessThan(year2100);
+    c.observe(new Hlc(year2100, 6));
+    assertThat(c.skewedObservations()).isEqualTo(2);
+    pt.set(1_000_000 + 60_001);
+    assertThat(c.now())
+        .as("once real time passes the bound, the physical clock takes over again")
+        .isEqualTo(new Hlc(1_000_000 + 60_001, 0));
+    Hlc withinBound = c.observe(new Hlc(pt.get() + 59_999, 2));
+    assertThat(withinBound)
+        .as("a reading within the bound is merged exactly")
+        .isEqualTo(new Hlc(pt.get() + 59_999, 3));
+    assertThat(c.skewedObservations()).isEqualTo(2);
   }
 
   @Test

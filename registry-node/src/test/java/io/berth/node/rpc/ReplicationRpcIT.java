@@ -53,14 +53,25 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicationRpcIT {
   static final String LINK = "eu->us";
   @TempDir Path dir;
+  static final String TOKEN = "s3cret-replication-token";
   NodeAssembly node;
   ManagedChannel channel;
+  String token = "";
 
   NodeConfig config() {
     NodeConfig c = TestNodes.config(dir);
     return new NodeConfig(
         new NodeConfig.NodeSection("us-1", "us"),
-        new NodeConfig.HttpSection("127.0.0.1", 0, 16, false, 60L, 0),
+        new NodeConfig.HttpSection(
+            "127.0.0.1",
+            0,
+            16,
+            false,
+            60L,
+            0,
+            "127.0.0.1",
+            token,
+            NodeConfig.HttpSection.DEFAULT_MAX_EPOCH_JUMP),
         c.storage(),
         c.go(),
         c.sumdb(),
@@ -371,5 +382,167 @@ class ReplicationRpcIT {
     assertThatThrownBy(() -> blocking().beginTerm(BeginTermRequest.getDefaultInstance()))
         .isInstanceOf(StatusRuntimeException.class)
         .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  ChangeEvent.Builder remoteEvent(long seq) {
+    return ChangeEvent.newBuilder()
+        .setSchema(1)
+        .setOriginRegion("eu")
+        .setOriginNode("eu-1")
+        .setSeq(seq)
+        .setHlc(Hlc.newBuilder().setWallMillis(System.currentTimeMillis()))
+        .setKey("oci:team/app");
+  }
+
+  /** A stub that sends {@code authorization: Bearer <token>} with every call. */
+  ReplicationGrpc.ReplicationBlockingStub withToken(String t) {
+    io.grpc.Metadata m = new io.grpc.Metadata();
+    m.put(TokenInterceptor.AUTHORIZATION, "Bearer " + t);
+    return blocking().withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(m));
+  }
+
+  @Test
+  void withATokenConfiguredCallsWithoutItOrWithAWrongOneAreUnauthenticated() throws Exception {
+    stopNode();
+    token = TOKEN;
+    startNode();
+    FindMissingRequest find =
+        FindMissingRequest.newBuilder()
+            .addDigests(digest("x".getBytes(StandardCharsets.UTF_8)))
+            .build();
+    assertThatThrownBy(() -> blocking().findMissing(find))
+        .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.UNAUTHENTICATED))
+        .hasMessageContaining("requires the replication token");
+    assertThatThrownBy(() -> withToken("wrong").findMissing(find))
+        .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.UNAUTHENTICATED))
+        .hasMessageContaining("token is wrong");
+    assertThatThrownBy(
+            () ->
+                withToken("wrong")
+                    .beginTerm(BeginTermRequest.newBuilder().setFence(fence(100)).build()))
+        .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThat(withToken(TOKEN).findMissing(find).getMissingCount()).isEqualTo(1);
+    assertThat(
+            withToken(TOKEN)
+                .beginTerm(BeginTermRequest.newBuilder().setFence(fence(9)).build())
+                .getHighestEpoch())
+        .as("the refused BeginTerm with epoch 100 changed nothing")
+        .isEqualTo(9);
+    assertThat(metrics()).contains("berth_replication_calls_unauthenticated_total 3.0");
+  }
+
+  @Test
+  void aRepublishWithAMalformedFieldIsRefusedAndNothingIsPublished() throws Exception {
+    String good = digest("manifest".getBytes(StandardCharsets.UTF_8));
+    List<ChangeEvent> bad =
+        List.of(
+            remoteEvent(1)
+                .setTagSet(
+                    io.berth.proto.events.v1.TagSet.newBuilder()
+                        .setRepository("team/app")
+                        .setTag("v1")
+                        .setDigest("x"))
+                .build(),
+            remoteEvent(2)
+                .setManifestPut(
+                    io.berth.proto.events.v1.ManifestPut.newBuilder()
+                        .setRepository("team/app")
+                        .setDigest(good)
+                        .addReferencedDigests("sha256:nothex"))
+                .build(),
+            remoteEvent(3)
+                .setTagSet(
+                    io.berth.proto.events.v1.TagSet.newBuilder()
+                        .setRepository("Team/UPPER")
+                        .setTag("v1")
+                        .setDigest(good))
+                .build(),
+            remoteEvent(4)
+                .setTagDelete(
+                    io.berth.proto.events.v1.TagDelete.newBuilder()
+                        .setRepository("team/app")
+                        .setTag("-not a tag"))
+                .build(),
+            remoteEvent(5)
+                .setGoVersionStored(
+                    GoVersionStored.newBuilder()
+                        .setRecord(
+                            ModuleVersionRecord.newBuilder()
+                                .setModulePath("not a module path")
+                                .setVersion("v1.0.0")))
+                .build(),
+            remoteEvent(6)
+                .setBlobLinkAdded(
+                    io.berth.proto.events.v1.BlobLinkAdded.newBuilder()
+                        .setRepository("team/app")
+                        .setDigest("md5:abc"))
+                .build());
+    for (ChangeEvent e : bad) {
+      RepublishRequest req = RepublishRequest.newBuilder().setFence(fence(1)).addEvents(e).build();
+      assertThatThrownBy(() -> blocking().republish(req))
+          .as(e.getChangeCase().name())
+          .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT))
+          .hasMessageContaining("is invalid");
+    }
+    // one bad event refuses the whole request: the good one before it is not published either
+    String layer = digest("layer".getBytes(StandardCharsets.UTF_8));
+    write(1, "layer".getBytes(StandardCharsets.UTF_8));
+    ChangeEvent fine =
+        remoteEvent(7)
+            .setBlobLinkAdded(
+                io.berth.proto.events.v1.BlobLinkAdded.newBuilder()
+                    .setRepository("team/app")
+                    .setDigest(layer)
+                    .setSize(5))
+            .build();
+    RepublishRequest mixed =
+        RepublishRequest.newBuilder()
+            .setFence(fence(1))
+            .addEvents(fine)
+            .addEvents(bad.get(0))
+            .build();
+    assertThatThrownBy(() -> blocking().republish(mixed))
+        .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThat(metrics()).contains("berth_replication_events_republished_total 0.0");
+    assertThat(
+            blocking()
+                .republish(RepublishRequest.newBuilder().setFence(fence(1)).addEvents(fine).build())
+                .getPublished())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void anAbsurdEpochIsRefusedAndDoesNotFenceOffTheRealOwner() throws Exception {
+    long real = (3L << 32) + 17; // a zxid: ZooKeeper leader epoch 3, counter 17
+    assertThatThrownBy(
+            () ->
+                blocking()
+                    .beginTerm(
+                        BeginTermRequest.newBuilder().setFence(fence(Long.MAX_VALUE)).build()))
+        .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT))
+        .hasMessageContaining("grpcMaxEpochJump");
+    assertThat(
+            blocking()
+                .beginTerm(BeginTermRequest.newBuilder().setFence(fence(real)).build())
+                .getHighestEpoch())
+        .isEqualTo(real);
+    long absurd = real + NodeConfig.HttpSection.DEFAULT_MAX_EPOCH_JUMP + 1;
+    assertThatThrownBy(
+            () ->
+                blocking().beginTerm(BeginTermRequest.newBuilder().setFence(fence(absurd)).build()))
+        .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThatThrownBy(
+            () ->
+                blocking().republish(RepublishRequest.newBuilder().setFence(fence(absurd)).build()))
+        .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    // the real owner keeps writing; its successor after a few ZooKeeper leader elections too
+    assertThat(write(real, "still the owner".getBytes(StandardCharsets.UTF_8)).getAlreadyPresent())
+        .isFalse();
+    long successor = real + (5L << 32);
+    assertThat(
+            blocking()
+                .beginTerm(BeginTermRequest.newBuilder().setFence(fence(successor)).build())
+                .getHighestEpoch())
+        .isEqualTo(successor);
   }
 }

@@ -115,7 +115,7 @@ public final class ReplicatorAssembly implements AutoCloseable {
         n -> {
           List<String> endpoints = new ArrayList<>();
           config.regions().get(n).nodes().forEach(e -> endpoints.add(e.grpc()));
-          GrpcRegionClient c = new GrpcRegionClient(n, endpoints);
+          GrpcRegionClient c = new GrpcRegionClient(n, endpoints, config.regions().get(n).token());
           closeables.add(c);
           return c;
         });

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code berth links}: asks replicator instances for their status and prints one line per link with
  * the owner's view (epoch, events and seconds behind, events replicated, bytes copied, failures,
- * last error).
+ * dead-lettered events, last error), then the newest dead-lettered events with their reason.
  */
 @Command(
     name = "links",
@@ -125,6 +125,7 @@ public final class LinksCommand implements Callable<Integer> {
           "REPLICATED",
           "COPIED",
           "FAILURES",
+          "DEAD",
           "LAST ERROR"
         });
     for (JsonNode l : byLink.values()) {
@@ -144,6 +145,7 @@ public final class LinksCommand implements Callable<Integer> {
             owned ? l.path("eventsReplicated").asText() : "-",
             owned ? bytes(l.path("bytesCopied").asLong()) : "-",
             owned ? Long.toString(failures) : "-",
+            owned ? Long.toString(l.path("deadLetters").path("count").asLong()) : "-",
             l.path("lastError").asText()
           });
     }
@@ -160,6 +162,26 @@ public final class LinksCommand implements Callable<Integer> {
         line.append(i == r.length - 1 ? r[i] : String.format("%-" + width[i] + "s  ", r[i]));
       }
       b.append(line.toString().stripTrailing()).append('\n');
+    }
+    for (JsonNode l : byLink.values()) {
+      JsonNode last = l.path("deadLetters").path("last");
+      if (!l.path("owner").asBoolean() || last.isEmpty()) {
+        continue;
+      }
+      b.append('\n')
+          .append(l.path("link").asText())
+          .append(": ")
+          .append(l.path("deadLetters").path("count").asLong())
+          .append(" dead-lettered event(s), newest last:\n");
+      for (JsonNode e : last) {
+        b.append("  ")
+            .append(e.path("event").asText())
+            .append(' ')
+            .append(e.path("change").asText())
+            .append(": ")
+            .append(e.path("reason").asText())
+            .append('\n');
+      }
     }
     return b.toString().stripTrailing();
   }

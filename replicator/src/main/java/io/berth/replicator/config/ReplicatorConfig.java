@@ -110,14 +110,35 @@ public record ReplicatorConfig(
   }
 
   /**
-   * A region: its log (Kafka bootstrap servers and topic, needed when it is a link's source) and
-   * its nodes.
+   * A region: its log (Kafka bootstrap servers and topic, needed when it is a link's source), its
+   * nodes, and the replication token its nodes require ({@code http.grpcToken} on the nodes; empty:
+   * none), sent with every call.
    */
-  public record RegionSection(String kafkaBootstrap, String topic, List<NodeEndpoint> nodes) {
+  public record RegionSection(
+      String kafkaBootstrap, String topic, List<NodeEndpoint> nodes, String token) {
     public RegionSection {
       kafkaBootstrap = kafkaBootstrap == null ? "" : kafkaBootstrap;
       topic = topic == null ? "" : topic;
       nodes = nodes == null ? List.of() : List.copyOf(nodes);
+      token = token == null ? "" : token;
+    }
+
+    public RegionSection(String kafkaBootstrap, String topic, List<NodeEndpoint> nodes) {
+      this(kafkaBootstrap, topic, nodes, null);
+    }
+
+    /** Never shows the token. */
+    @Override
+    public String toString() {
+      return "RegionSection[kafkaBootstrap="
+          + kafkaBootstrap
+          + ", topic="
+          + topic
+          + ", nodes="
+          + nodes
+          + ", token="
+          + (token.isEmpty() ? "" : "***")
+          + "]";
     }
 
     /** The region topic: {@code topic} if set, else {@code berth.<region>.changes}. */
@@ -163,6 +184,10 @@ public record ReplicatorConfig(
    *     what the filters match, no deletes
    * @param bandwidthBytesPerSecond the link's blob copy bandwidth (0: unlimited)
    * @param concurrency how many blobs are copied at the same time
+   * @param maxAttempts how often a batch is tried (with bounded backoff) while its blobs cannot be
+   *     copied or the target refuses it (no such blob, missing blobs, rejected) before its events
+   *     are tried one by one and those that still fail go to the link's dead-letter list
+   * @param deadLetterKeep how many dead-lettered events the status shows (the newest)
    */
   public record LinkSection(
       String source,
@@ -170,7 +195,9 @@ public record ReplicatorConfig(
       String mode,
       Filters filters,
       Long bandwidthBytesPerSecond,
-      Integer concurrency) {
+      Integer concurrency,
+      Integer maxAttempts,
+      Integer deadLetterKeep) {
     public LinkSection {
       source = source == null ? "" : source;
       target = target == null ? "" : target;
@@ -178,6 +205,8 @@ public record ReplicatorConfig(
       filters = filters == null ? new Filters(null, null, null) : filters;
       bandwidthBytesPerSecond = bandwidthBytesPerSecond == null ? 0L : bandwidthBytesPerSecond;
       concurrency = concurrency == null ? 4 : concurrency;
+      maxAttempts = maxAttempts == null ? 5 : maxAttempts;
+      deadLetterKeep = deadLetterKeep == null ? 100 : deadLetterKeep;
       String where = "link " + source + "->" + target;
       if (!mode.equals("mirror") && !mode.equals("filtered")) {
         throw new ConfigException(where + ": mode must be mirror or filtered, not '" + mode + "'");
@@ -195,6 +224,23 @@ public record ReplicatorConfig(
       if (concurrency < 1 || concurrency > 64) {
         throw new ConfigException(where + ": concurrency must be between 1 and 64");
       }
+      if (maxAttempts < 1) {
+        throw new ConfigException(where + ": maxAttempts must be >= 1");
+      }
+      if (deadLetterKeep < 1 || deadLetterKeep > 10_000) {
+        throw new ConfigException(where + ": deadLetterKeep must be between 1 and 10000");
+      }
+    }
+
+    /** A link with the default poison policy. */
+    public LinkSection(
+        String source,
+        String target,
+        String mode,
+        Filters filters,
+        Long bandwidthBytesPerSecond,
+        Integer concurrency) {
+      this(source, target, mode, filters, bandwidthBytesPerSecond, concurrency, null, null);
     }
 
     /** The link id, {@code "<source>-><target>"}. */

@@ -23,7 +23,15 @@ public final class Link implements AutoCloseable {
       Supplier<SourceLog> logs,
       MeterRegistry metrics) {
     this.config = config;
-    this.state = new LinkState(config.id(), instanceId, metrics);
+    this.state =
+        new LinkState(
+            config.id(),
+            instanceId,
+            metrics,
+            new DeadLetters(
+                config.deadLetterKeep(),
+                new ZooKeeperDeadLetters(
+                    zk, config.source(), config.target(), config.deadLetterKeep())));
     this.ownership =
         new LinkOwnership(
             zk,

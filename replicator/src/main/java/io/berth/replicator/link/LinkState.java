@@ -1,5 +1,6 @@
 package io.berth.replicator.link;
 
+import io.berth.proto.events.v1.ChangeEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -45,6 +46,9 @@ public final class LinkState {
   private final Counter replicated;
   private final Counter echo;
   private final Counter filtered;
+  private final Counter superseded;
+  private final Counter deadLettered;
+  private final DeadLetters deadLetters;
   private final Counter bytes;
   private final Counter blobs;
   private final Map<String, Counter> failures = new ConcurrentHashMap<>();
@@ -52,12 +56,25 @@ public final class LinkState {
   private final DistributionSummary lag;
 
   public LinkState(String link, String instance, MeterRegistry metrics) {
+    this(link, instance, metrics, new DeadLetters(100));
+  }
+
+  /**
+   * @param deadLetters the link's dead-letter list (its size bound and journal)
+   */
+  public LinkState(String link, String instance, MeterRegistry metrics, DeadLetters deadLetters) {
     this.link = link;
     this.instance = instance;
     this.metrics = metrics;
     replicated = counter("berth_link_events_replicated", "events handed to the target region");
     echo = skipped("echo");
     filtered = skipped("filtered");
+    superseded = skipped("superseded");
+    deadLettered =
+        counter(
+            "berth_link_dead_letters",
+            "events given up on after the link's attempts (blob gone, refused by the target)");
+    this.deadLetters = deadLetters;
     bytes = counter("berth_link_bytes_copied", "blob bytes sent to the target region");
     blobs = counter("berth_link_blobs_copied", "blobs stored in the target region");
     Gauge.builder("berth_link_owner", this, s -> s.owner ? 1 : 0)
@@ -166,6 +183,22 @@ public final class LinkState {
     filtered.increment(n);
   }
 
+  /** Events not carried because a later event of the same batch deletes what they write. */
+  void skippedSuperseded(int n) {
+    superseded.increment(n);
+  }
+
+  /** An event given up on (the poison policy): counted and listed with its reason. */
+  void deadLettered(ChangeEvent e, String reason) {
+    deadLetters.add(e, reason, System.currentTimeMillis());
+    deadLettered.increment();
+  }
+
+  /** The dead-letter list of this link (since this instance started). */
+  public DeadLetters deadLetters() {
+    return deadLetters;
+  }
+
   void copyStarted(String digest, long size) {
     copies.put(digest, new long[] {0, size});
   }
@@ -210,6 +243,8 @@ public final class LinkState {
     m.put("eventsReplicated", (long) replicated.count());
     m.put("eventsSkippedEcho", (long) echo.count());
     m.put("eventsSkippedFiltered", (long) filtered.count());
+    m.put("eventsSkippedSuperseded", (long) superseded.count());
+    m.put("deadLetters", deadLetters.snapshot());
     m.put("bytesCopied", (long) bytes.count());
     m.put("blobsCopied", (long) blobs.count());
     Map<String, Long> f = new LinkedHashMap<>();

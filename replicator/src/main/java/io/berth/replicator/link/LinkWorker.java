@@ -12,6 +12,7 @@ import io.berth.replicator.region.RegionClient;
 import io.berth.replicator.region.RegionException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,8 +30,15 @@ import org.slf4j.LoggerFactory;
  * target which of the blobs the carried events name it lacks, copy those (up to {@code concurrency}
  * at a time, under the bandwidth limit), THEN hand the events to the target (which republishes them
  * into its region log with their origin kept), THEN commit the source offset. A failed step retries
- * the same batch with bounded backoff, so nothing is skipped and per-key order holds. Every write
- * carries the term's fence; a stale-fence answer ends the term at once.
+ * the same batch with bounded backoff, so per-key order holds. Every write carries the term's
+ * fence; a stale-fence answer ends the term at once.
+ *
+ * <p>Poison policy (docs/adr/0016-replication-hardening.md): an unavailable region is waited for
+ * however long, but a batch that fails {@code maxAttempts} times because a blob cannot be copied or
+ * the target refuses it is then carried event by event, and an event that still fails is recorded
+ * in the link's dead-letter list (metric, status, {@code berth links}) instead of blocking the link
+ * for good. Events that a later event of the same batch deletes are not carried at all ({@link
+ * Supersession}).
  */
 public final class LinkWorker implements LinkOwnership.Work {
   private static final Logger log = LoggerFactory.getLogger(LinkWorker.class);
@@ -64,6 +72,7 @@ public final class LinkWorker implements LinkOwnership.Work {
   public void lead(LinkOwnership.Term term) throws InterruptedException {
     Fence fence = new Fence(config.id(), term.epoch());
     state.starting(term.epoch());
+    state.deadLetters().restore();
     Backoff backoff = new Backoff();
     ExecutorService copiers =
         Executors.newFixedThreadPool(
@@ -137,6 +146,10 @@ public final class LinkWorker implements LinkOwnership.Work {
       Backoff backoff)
       throws InterruptedException {
     List<ChangeEvent> batch = null;
+    List<ChangeEvent> carry = null;
+    int superseded = 0;
+    int poisonAttempts = 0;
+    Set<String> givenUp = new HashSet<>();
     while (true) {
       if (!term.valid()) {
         log.info("{}: term {} over: ownership ended", config.id(), fence.epoch());
@@ -156,27 +169,39 @@ public final class LinkWorker implements LinkOwnership.Work {
             continue;
           }
           batch = polled;
+          List<ChangeEvent> selected = select(batch);
+          carry = Supersession.withoutSuperseded(selected);
+          superseded = selected.size() - carry.size();
+          poisonAttempts = 0;
+          givenUp.clear();
         }
         state.behind(events.behind(), batch.get(0).getHlc().getWallMillis());
         stage = "copy";
-        List<ChangeEvent> carry = select(batch);
         if (!carry.isEmpty()) {
-          copyMissing(fence, term, carry, copiers);
-          stage = "republish";
-          for (int i = 0; i < carry.size(); i += REPUBLISH_BATCH) {
-            target.republish(fence, carry.subList(i, Math.min(carry.size(), i + REPUBLISH_BATCH)));
+          if (poisonAttempts >= config.maxAttempts()) {
+            stage = "isolate";
+            carryOneByOne(fence, term, carry, copiers, givenUp);
+          } else {
+            copyMissing(fence, term, carry, copiers);
+            stage = "republish";
+            for (int i = 0; i < carry.size(); i += REPUBLISH_BATCH) {
+              target.republish(
+                  fence, carry.subList(i, Math.min(carry.size(), i + REPUBLISH_BATCH)));
+            }
           }
         }
         stage = "commit";
         events.commit();
         if (!carry.isEmpty()) {
           state.replicatedBatch(
-              carry.size(),
+              carry.size() - givenUp.size(),
               carry.get(carry.size() - 1).getHlc().getWallMillis(),
               System.currentTimeMillis());
         }
         countSkipped(batch);
+        state.skippedSuperseded(superseded);
         batch = null;
+        carry = null;
         backoff.reset();
         state.running();
         state.behind(events.behind(), 0);
@@ -200,8 +225,70 @@ public final class LinkWorker implements LinkOwnership.Work {
         }
         Thread.interrupted();
         state.failed(stage, e);
-        log.warn("{}: {} failed, retrying the batch: {}", config.id(), stage, e.toString());
+        if (poison(e) && ++poisonAttempts == config.maxAttempts()) {
+          log.warn(
+              "{}: {} failed {} times ({}); trying the batch's {} events one by one, events that"
+                  + " still cannot be replicated go to the dead-letter list",
+              config.id(),
+              stage,
+              poisonAttempts,
+              e.toString(),
+              carry == null ? 0 : carry.size());
+        } else {
+          log.warn("{}: {} failed, retrying the batch: {}", config.id(), stage, e.toString());
+        }
         backoff.pause();
+      }
+    }
+  }
+
+  /**
+   * Failures that retrying the same batch does not cure: a blob no node of the source holds, a
+   * target that still lacks blobs after they were copied, or that refuses the request as invalid.
+   * Unavailable regions are not among them: they are waited for, however long.
+   */
+  static boolean poison(RuntimeException e) {
+    return e instanceof RegionException.NoSuchBlob
+        || e instanceof RegionException.MissingBlobs
+        || e instanceof RegionException.Rejected;
+  }
+
+  /**
+   * The poison policy's last step for a batch that failed {@code maxAttempts} times: each event on
+   * its own (copy its missing blobs, hand it over), in order. An event that fails with a {@link
+   * #poison} failure is recorded in the dead-letter list and skipped; other failures (an
+   * unavailable region) propagate and the batch is retried, skipping the events already given up on
+   * (events already handed over are skipped by the target).
+   */
+  private void carryOneByOne(
+      Fence fence,
+      LinkOwnership.Term term,
+      List<ChangeEvent> carry,
+      ExecutorService copiers,
+      Set<String> givenUp)
+      throws InterruptedException {
+    for (ChangeEvent e : carry) {
+      String id = ChangeEvents.describe(e);
+      if (givenUp.contains(id)) {
+        continue;
+      }
+      try {
+        copyMissing(fence, term, List.of(e), copiers);
+        target.republish(fence, List.of(e));
+      } catch (RegionException.StaleFence x) {
+        throw x;
+      } catch (RegionException x) {
+        if (!poison(x)) {
+          throw x;
+        }
+        givenUp.add(id);
+        state.deadLettered(e, x.getMessage());
+        log.error(
+            "{}: gave up on event {} after {} attempts, dead-lettered: {}",
+            config.id(),
+            id,
+            config.maxAttempts(),
+            x.getMessage());
       }
     }
   }

@@ -11,13 +11,17 @@ import io.berth.proto.node.v1.RepublishRequest;
 import io.berth.proto.node.v1.WriteBlobHeader;
 import io.berth.proto.node.v1.WriteBlobRequest;
 import io.berth.proto.node.v1.WriteBlobResponse;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -51,10 +55,11 @@ public final class GrpcRegionClient implements RegionClient {
   private static final class Node {
     final String endpoint;
     final ManagedChannel channel;
+    final Channel calls;
     volatile boolean up = true;
     volatile String lastError = "";
 
-    Node(String endpoint) {
+    Node(String endpoint, String token) {
       this.endpoint = endpoint;
       this.channel =
           ManagedChannelBuilder.forTarget(endpoint)
@@ -63,6 +68,14 @@ public final class GrpcRegionClient implements RegionClient {
               .keepAliveTimeout(5, TimeUnit.SECONDS)
               .maxInboundMessageSize(8 << 20)
               .build();
+      if (token.isEmpty()) {
+        this.calls = channel;
+      } else {
+        Metadata auth = new Metadata();
+        auth.put(AUTHORIZATION, "Bearer " + token);
+        this.calls =
+            ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(auth));
+      }
     }
 
     /**
@@ -77,16 +90,28 @@ public final class GrpcRegionClient implements RegionClient {
     }
   }
 
+  /** The call metadata the region's shared token travels in (the nodes' {@code http.grpcToken}). */
+  static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
   /**
    * @param grpcEndpoints {@code host:port} of each node of the region
    */
   public GrpcRegionClient(String region, List<String> grpcEndpoints) {
+    this(region, grpcEndpoints, "");
+  }
+
+  /**
+   * @param grpcEndpoints {@code host:port} of each node of the region
+   * @param token the region's replication token, sent with every call (empty: none)
+   */
+  public GrpcRegionClient(String region, List<String> grpcEndpoints, String token) {
     if (grpcEndpoints.isEmpty()) {
       throw new IllegalArgumentException("region " + region + " has no nodes");
     }
     this.region = region;
     for (String e : grpcEndpoints) {
-      nodes.add(new Node(e));
+      nodes.add(new Node(e, token == null ? "" : token));
     }
   }
 
@@ -96,7 +121,7 @@ public final class GrpcRegionClient implements RegionClient {
   }
 
   private ReplicationGrpc.ReplicationBlockingStub unary(Node n) {
-    return ReplicationGrpc.newBlockingStub(n.channel)
+    return ReplicationGrpc.newBlockingStub(n.calls)
         .withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
@@ -129,7 +154,14 @@ public final class GrpcRegionClient implements RegionClient {
       case DATA_LOSS -> new RegionException.Mismatch(msg, e);
       case FAILED_PRECONDITION -> new RegionException.MissingBlobs(msg, e);
       case NOT_FOUND -> new RegionException.NoSuchBlob(msg, e);
-      case INVALID_ARGUMENT, OUT_OF_RANGE, UNIMPLEMENTED -> new RegionException.Rejected(msg, e);
+      case INVALID_ARGUMENT, OUT_OF_RANGE -> new RegionException.Rejected(msg, e);
+      // an older node (unknown change or call): waited for until it is upgraded
+      case UNIMPLEMENTED ->
+          new RegionException.Unavailable(msg + " (the region's nodes need an upgrade)", e);
+      // a configuration error, not a bad event: waited for (retried), never dead-lettered
+      case UNAUTHENTICATED, PERMISSION_DENIED ->
+          new RegionException.Unavailable(
+              msg + " (check regions." + region + ".token against the nodes' http.grpcToken)", e);
       default -> new RegionException.Unavailable(msg, e);
     };
   }
@@ -218,7 +250,7 @@ public final class GrpcRegionClient implements RegionClient {
           Context.CancellableContext ctx = Context.current().withCancellation();
           try {
             Iterator<BlobChunk> it =
-                ctx.call(() -> ReplicationGrpc.newBlockingStub(n.channel).readBlob(req));
+                ctx.call(() -> ReplicationGrpc.newBlockingStub(n.calls).readBlob(req));
             BlobChunk first = it.next();
             return new ChunkStream(ctx, it, first);
           } catch (StatusRuntimeException e) {
@@ -319,7 +351,7 @@ public final class GrpcRegionClient implements RegionClient {
     Object ready = new Object();
     @SuppressWarnings("unchecked")
     ClientCallStreamObserver<WriteBlobRequest>[] call = new ClientCallStreamObserver[1];
-    ReplicationGrpc.newStub(n.channel)
+    ReplicationGrpc.newStub(n.calls)
         .writeBlob(
             new ClientResponseObserver<WriteBlobRequest, WriteBlobResponse>() {
               @Override

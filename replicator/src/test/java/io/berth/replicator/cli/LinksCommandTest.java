@@ -40,6 +40,27 @@ class LinksCommandTest {
   }
 
   @Test
+  void showsTheDeadLetterCountAndTheNewestDeadLetteredEventsWithTheirReason() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    Map<String, JsonNode> links = new TreeMap<>();
+    links.put(
+        "eu->us",
+        json.readTree(
+            "{\"link\":\"eu->us\",\"owner\":true,\"ownerId\":\"repl-1\",\"epoch\":42,"
+                + "\"phase\":\"running\",\"eventsBehind\":0,\"secondsBehind\":0,"
+                + "\"eventsReplicated\":7,\"bytesCopied\":10,\"failures\":{},\"lastError\":\"\","
+                + "\"deadLetters\":{\"count\":3,\"last\":[{\"event\":\"eu/n1#9 oci:team/app\","
+                + "\"change\":\"BLOB_LINK_ADDED\",\"reason\":\"no blob sha256:ab in eu\"}]}}"));
+    String t = LinksCommand.table(links);
+    String[] lines = t.split("\n");
+    assertThat(lines[0]).contains("DEAD");
+    assertThat(lines[1]).containsPattern("\\s3(\\s|$)");
+    assertThat(t)
+        .contains("eu->us: 3 dead-lettered event(s)")
+        .contains("eu/n1#9 oci:team/app BLOB_LINK_ADDED: no blob sha256:ab in eu");
+  }
+
+  @Test
   void bytesAreHumanReadable() {
     assertThat(LinksCommand.bytes(512)).isEqualTo("512 B");
     assertThat(LinksCommand.bytes(1536)).isEqualTo("1.5 KiB");

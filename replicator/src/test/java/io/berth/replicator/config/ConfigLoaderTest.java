@@ -130,5 +130,13 @@ class ConfigLoaderTest {
     Path example = Path.of("..", "deploy", "replicator.example.yaml");
     ReplicatorConfig c = ConfigLoader.load(example, Map.of());
     assertThat(c.links()).isNotEmpty();
+    assertThat(c.links().get(0).maxAttempts()).isEqualTo(5);
+    assertThat(c.links().get(0).deadLetterKeep()).isEqualTo(100);
+    assertThat(c.links().get(1).maxAttempts()).as("default").isEqualTo(5);
+    ReplicatorConfig withToken =
+        ConfigLoader.load(example, Map.of("BERTH_REPLICATOR_REGIONS_EU_TOKEN", "s3cret"));
+    assertThat(withToken.regions().get("eu").token()).isEqualTo("s3cret");
+    assertThat(withToken.regions().get("us").token()).isEmpty();
+    assertThat(withToken.regions().get("eu").toString()).doesNotContain("s3cret");
   }
 }

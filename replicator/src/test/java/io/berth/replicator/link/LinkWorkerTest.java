@@ -3,6 +3,7 @@ package io.berth.replicator.link;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.berth.proto.events.v1.BlobLinkAdded;
 import io.berth.proto.events.v1.ChangeEvent;
 import io.berth.proto.events.v1.GoVersionStored;
 import io.berth.proto.events.v1.Hlc;
@@ -123,6 +124,129 @@ class LinkWorkerTest {
     assertThat((long) s.get("bytesCopied")).isEqualTo(5 + 5 + 5);
     assertThat(s.get("epoch")).isEqualTo(7L);
     await().atMost(Duration.ofSeconds(10)).until(() -> state.secondsBehind() == 0);
+  }
+
+  ChangeEvent oci(String repo, java.util.function.Consumer<ChangeEvent.Builder> change, long wall) {
+    ChangeEvent.Builder b =
+        ChangeEvent.newBuilder()
+            .setSchema(1)
+            .setOriginRegion("eu")
+            .setOriginNode("eu-1")
+            .setSeq(++seq)
+            .setHlc(Hlc.newBuilder().setWallMillis(wall))
+            .setKey("oci:" + repo);
+    change.accept(b);
+    return b.build();
+  }
+
+  static io.berth.proto.index.v1.LwwStamp stamp(long wall) {
+    return io.berth.proto.index.v1.LwwStamp.newBuilder()
+        .setWallMillis(wall)
+        .setOriginRegion("eu")
+        .setOriginNode("eu-1")
+        .build();
+  }
+
+  @Test
+  void anEventWhoseBlobTheSourceNoLongerHasIsDeadLetteredAfterMaxAttemptsAndTheLinkMovesOn() {
+    String gone = InMemoryRegionClient.digest(bytes("collected by the source's gc"));
+    ChangeEvent before = go("eu", "corp.example.com/before", bytes("mod before"));
+    ChangeEvent poisoned =
+        oci(
+            "team/app",
+            b ->
+                b.setBlobLinkAdded(
+                    BlobLinkAdded.newBuilder()
+                        .setRepository("team/app")
+                        .setDigest(gone)
+                        .setSize(28)
+                        .setStamp(stamp(10))),
+            10);
+    ChangeEvent same = go("eu", "corp.example.com/same-batch", bytes("mod same"));
+    ChangeEvent later = go("eu", "corp.example.com/later", bytes("mod later"));
+    log.events.addAll(List.of(before, poisoned, same, later));
+    LinkState state =
+        start(new ReplicatorConfig.LinkSection("eu", "us", "mirror", null, 0L, 2, 3, 10), 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 4);
+    assertThat(us.log).containsExactly(before, same, later);
+    assertThat(us.has(gone)).isFalse();
+    DeadLetters dead = state.deadLetters();
+    assertThat(dead.count()).isEqualTo(1);
+    DeadLetters.Entry e = dead.entries().get(0);
+    assertThat(e.seq()).isEqualTo(poisoned.getSeq());
+    assertThat(e.change()).isEqualTo("BLOB_LINK_ADDED");
+    assertThat(e.reason()).contains(gone);
+    assertThat((long) ((java.util.Map<?, ?>) state.snapshot().get("deadLetters")).get("count"))
+        .isEqualTo(1L);
+    assertThat(metrics.get("berth_link_dead_letters").counter().count()).isEqualTo(1.0);
+    assertThat(state.snapshot().get("eventsReplicated")).isEqualTo(3L);
+  }
+
+  @Test
+  void aTargetOutageDuringABatchIsWaitedForAndNeverDeadLettered() {
+    LinkState state =
+        start(new ReplicatorConfig.LinkSection("eu", "us", "mirror", null, 0L, 2, 1, 10), 1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> us.calls.contains("beginTerm"));
+    us.down = true;
+    ChangeEvent a = go("eu", "corp.example.com/a", bytes("mod a"));
+    log.events.add(a);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                ((java.util.Map<?, ?>) state.snapshot().get("failures"))
+                        .values().stream().mapToLong(v -> (Long) v).sum()
+                    >= 3);
+    assertThat(state.deadLetters().count()).isZero();
+    assertThat(log.committed()).isZero();
+    us.down = false;
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 1);
+    assertThat(us.log).containsExactly(a);
+    assertThat(state.deadLetters().count()).isZero();
+  }
+
+  @Test
+  void aManifestThatALaterEventOfTheBatchDeletesIsNotCopiedOnlyTheDeleteIsCarried() {
+    String m = InMemoryRegionClient.digest(bytes("manifest collected in the source"));
+    ChangeEvent put =
+        oci(
+            "team/gone",
+            b ->
+                b.setManifestPut(
+                    io.berth.proto.events.v1.ManifestPut.newBuilder()
+                        .setRepository("team/gone")
+                        .setDigest(m)
+                        .setStamp(stamp(100))),
+            100);
+    ChangeEvent ownLink =
+        oci(
+            "team/gone",
+            b ->
+                b.setBlobLinkAdded(
+                    BlobLinkAdded.newBuilder()
+                        .setRepository("team/gone")
+                        .setDigest(m)
+                        .setStamp(stamp(100))),
+            100);
+    ChangeEvent del =
+        oci(
+            "team/gone",
+            b ->
+                b.setManifestDelete(
+                    io.berth.proto.events.v1.ManifestDelete.newBuilder()
+                        .setRepository("team/gone")
+                        .setDigest(m)
+                        .setStamp(stamp(200))),
+            200);
+    log.events.addAll(List.of(put, ownLink, del));
+    LinkState state =
+        start(new ReplicatorConfig.LinkSection("eu", "us", "mirror", null, 0L, 2, 1, 10), 1);
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 3);
+    assertThat(us.log)
+        .as("the put is not carried; its link (no unlink in this batch) still fails alone")
+        .containsExactly(del);
+    assertThat(state.snapshot().get("eventsSkippedSuperseded")).isEqualTo(1L);
+    assertThat(state.deadLetters().count()).as("the orphan link event").isEqualTo(1);
   }
 
   @Test

@@ -176,7 +176,7 @@ public final class RocksOciIndex implements OciIndex {
 
   @Override
   public ManifestWriteResult putManifest(ManifestWrite write) {
-    return writeManifest(write, null);
+    return writeManifest(write, null, false);
   }
 
   @Override
@@ -184,7 +184,8 @@ public final class RocksOciIndex implements OciIndex {
       OciManifestRecord manifest, Optional<Tag> tag, Optional<OciUpstreamTagRecord> check) {
     return writeManifest(
         new ManifestWrite(manifest, tag, List.of(), List.of()),
-        tag.isPresent() ? check.orElse(null) : null);
+        tag.isPresent() ? check.orElse(null) : null,
+        true);
   }
 
   @Override
@@ -208,8 +209,12 @@ public final class RocksOciIndex implements OciIndex {
         check.toByteArray());
   }
 
-  /** A manifest write; reference checks come from {@code write} (empty for cached manifests). */
-  private ManifestWriteResult writeManifest(ManifestWrite write, OciUpstreamTagRecord check) {
+  /**
+   * A manifest write; reference checks come from {@code write} (empty for cached manifests, whose
+   * event is marked {@code pull_through_cached} so replication requires only their own bytes).
+   */
+  private ManifestWriteResult writeManifest(
+      ManifestWrite write, OciUpstreamTagRecord check, boolean cached) {
     OciManifestRecord m = write.manifest();
     String repo = m.getRepository();
     String digest = m.getDigest();
@@ -246,7 +251,8 @@ public final class RocksOciIndex implements OciIndex {
               (createManifest ? m : current).toBuilder().setStamp(stamp).build();
           String key = eventKey(repo);
           List<RocksChangeLog.Draft> drafts = new ArrayList<>();
-          drafts.add(new RocksChangeLog.Draft(key, e -> e.setManifestPut(manifestPut(stored))));
+          drafts.add(
+              new RocksChangeLog.Draft(key, e -> e.setManifestPut(manifestPut(stored, cached))));
           OciBlobLinkRecord newLink =
               OciBlobLinkRecord.newBuilder()
                   .setRepository(repo)
@@ -660,8 +666,9 @@ public final class RocksOciIndex implements OciIndex {
     }
   }
 
-  private static ManifestPut manifestPut(OciManifestRecord m) {
+  private static ManifestPut manifestPut(OciManifestRecord m, boolean cached) {
     return ManifestPut.newBuilder()
+        .setPullThroughCached(cached)
         .setRepository(m.getRepository())
         .setDigest(m.getDigest())
         .setMediaType(m.getMediaType())

@@ -85,6 +85,7 @@ class RocksOciIndexTest extends OciIndexContract {
     assertThat(events).allMatch(e -> e.getKey().equals("oci:r"));
     ChangeEvent put = events.get(1);
     assertThat(put.getManifestPut().getReferencedDigestsList()).containsExactly(layer.toString());
+    assertThat(put.getManifestPut().getPullThroughCached()).as("a push is not cached").isFalse();
     assertThat(put.getManifestPut().getStamp().getOriginRegion()).isEqualTo("eu");
     assertThat(put.getManifestPut().getStamp().getOriginNode()).isEqualTo("local");
     assertThat(events.get(3).getTagSet().getStamp()).isEqualTo(put.getManifestPut().getStamp());
@@ -119,6 +120,11 @@ class RocksOciIndexTest extends OciIndexContract {
             ChangeEvent.ChangeCase.TAG_SET);
     assertThat(events.get(0).getManifestPut().getReferencedDigestsList())
         .containsExactly(layer.toString());
+    assertThat(events.get(0).getManifestPut().getPullThroughCached())
+        .as("marked, so replication requires only the manifest's own bytes")
+        .isTrue();
+    assertThat(io.berth.common.ChangeEvents.requiredBlobs(events.get(0)))
+        .containsExactly(m.toString());
     long after = log.lastSeq();
     oci.putUpstreamTag(
         io.berth.proto.index.v1.OciUpstreamTagRecord.newBuilder()
