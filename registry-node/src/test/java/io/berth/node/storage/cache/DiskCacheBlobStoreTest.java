@@ -2,6 +2,7 @@ package io.berth.node.storage.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.berth.common.Digest;
 import io.berth.node.storage.BlobReader;
@@ -17,10 +18,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -246,6 +250,36 @@ class DiskCacheBlobStoreTest extends BlobStoreContract {
   }
 
   @Test
+  void aDeleteWhileTheBlobIsBeingFilledKeepsItOutOfTheCache() throws Exception {
+    StoredBlob b = put(bytes(100_000, 40));
+    remote.gate = new CountDownLatch(1);
+    CompletableFuture<Object> reading =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return read(b.digest());
+              } catch (Exception e) {
+                return e;
+              }
+            });
+    await("the fill to start reading")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> remote.contentReads.get() == 1);
+    assertThat(store.delete(b.digest())).isTrue();
+    remote.gate.countDown();
+    Object outcome = reading.get(60, TimeUnit.SECONDS);
+    assertThat(outcome)
+        .as("the fill was invalidated; the blob is gone")
+        .isInstanceOf(Exception.class);
+    assertThat(cache().cachedFile(b.digest())).isEmpty();
+    assertThat(cache().cachedBytes()).isZero();
+    try (Stream<Path> s = Files.walk(dir.resolve("cache/blobs"))) {
+      assertThat(s.filter(Files::isRegularFile)).isEmpty();
+    }
+    assertThat(noTemporaryData()).isTrue();
+  }
+
+  @Test
   void writersAndMaintenanceSeeTheRemoteStoreNotTheCache() throws Exception {
     StoredBlob a = put(bytes(10_000, 9));
     read(a.digest());
@@ -311,6 +345,7 @@ class DiskCacheBlobStoreTest extends BlobStoreContract {
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger contentReads = new AtomicInteger();
     volatile boolean slowReads;
+    volatile CountDownLatch gate;
 
     CountingStore(BlobStore inner) {
       this.inner = inner;
@@ -349,7 +384,22 @@ class DiskCacheBlobStoreTest extends BlobStoreContract {
                           Thread.currentThread().interrupt();
                         }
                       }
-                      return r.openRange(offset, length);
+                      CountDownLatch g = gate;
+                      InputStream in = r.openRange(offset, length);
+                      if (g == null) {
+                        return in;
+                      }
+                      return new java.io.FilterInputStream(in) {
+                        @Override
+                        public int read(byte[] b, int off, int len) throws IOException {
+                          try {
+                            g.await(); // the content is being read until the test opens the gate
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                          return super.read(b, off, len);
+                        }
+                      };
                     }
 
                     @Override
