@@ -5,9 +5,11 @@
 # Target: GET through Berth >= 0.9x S3Proxy direct.
 #
 # Starts its own S3Proxy (filesystem backend, authorization none so wrk can GET objects
-# directly) and a Berth node with storage.type=s3 on loopback ports, warms both up, runs each
-# measurement RUNS times and reports the median. The zip and the OCI blob are the same bytes, so
-# both paths serve the same object of the bucket.
+# directly) and two Berth nodes with storage.type=s3 on the same bucket, on loopback ports: one
+# with the node-local read cache (the default; GETs after the first are served from local disk,
+# ADR 0015) and one with BERTH_STORAGE_S3_LOCAL_CACHE_ENABLED=false (every GET streams from S3).
+# Warms all up, runs each measurement RUNS times and reports the median. The zip and the OCI blob
+# are the same bytes, so all paths serve the same object of the bucket.
 #
 # Usage: bench/s3-blob-get.sh            (defaults: RUNS=5 DURATION=20s CONNECTIONS=16)
 #        RUNS=1 DURATION=2s PUSH_MIB=8 bench/s3-blob-get.sh   (quick check that it works)
@@ -63,8 +65,19 @@ BERTH_HTTP_HOST=127.0.0.1 BERTH_NODE_ID=bench-node \
   java -Xmx1g -jar "$root/registry-node/target/berth-node.jar" serve --port "$port" \
   --data-dir "$work/node" > "$work/node.log" 2>&1 &
 pids+=($!)
+port2=$(free_port)
+BERTH_STORAGE_TYPE=s3 BERTH_STORAGE_S3_ENDPOINT="http://127.0.0.1:$s3port" \
+BERTH_STORAGE_S3_BUCKET=bench BERTH_STORAGE_S3_ACCESS_KEY=bench BERTH_STORAGE_S3_SECRET_KEY=bench \
+BERTH_STORAGE_S3_LOCAL_CACHE_ENABLED=false \
+BERTH_GO_UPSTREAMS=off BERTH_GO_PRIVATE_PATTERNS=bench.example.com BERTH_HTTP_ACCESS_LOG=false \
+BERTH_HTTP_HOST=127.0.0.1 BERTH_NODE_ID=bench-node-nocache \
+  java -Xmx1g -jar "$root/registry-node/target/berth-node.jar" serve --port "$port2" \
+  --data-dir "$work/node-nocache" > "$work/node-nocache.log" 2>&1 &
+pids+=($!)
 wait_http "http://127.0.0.1:$port/healthz"
+wait_http "http://127.0.0.1:$port2/healthz"
 berth="http://127.0.0.1:$port"
+nocache="http://127.0.0.1:$port2"
 
 # module zip with one file of $2 random bytes; prints the zip path
 make_zip() {
@@ -89,31 +102,35 @@ rps() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$1" | awk '/Requests\/s
 for size in 65536 1048576; do
   module="bench.example.com/get$size"
   zip=$(make_zip "$module" "$size" v1.0.0)
-  code=$(curl -s -o /dev/null -w '%{http_code}' -T "$zip" \
-    "$berth/_berth/api/go/publish/$module/@v/v1.0.0.zip")
-  [ "$code" = 201 ] || { echo "publish failed: $code" >&2; exit 1; }
   hex=$(sha256sum "$zip" | cut -d' ' -f1)
-  via_berth="$berth/$module/@v/v1.0.0.zip"
-  direct="http://127.0.0.1:$s3port/bench/blobs/sha256/$hex"
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$zip" \
-    -H 'Content-Type: application/octet-stream' \
-    "$berth/v2/bench/get$size/blobs/uploads/?digest=sha256:$hex")
-  [ "$code" = 201 ] || { echo "OCI blob push failed: $code" >&2; exit 1; }
-  via_oci="$berth/v2/bench/get$size/blobs/sha256:$hex"
-  cmp <(curl -s "$via_berth") "$zip" && cmp <(curl -s "$via_oci") "$zip" \
-    && cmp <(curl -s "$direct") "$zip"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$via_berth" >/dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$via_oci" >/dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$direct" >/dev/null
-  b=(); o=(); d=()
-  for _ in $(seq 1 "$RUNS"); do
-    b+=("$(rps "$via_berth")"); o+=("$(rps "$via_oci")"); d+=("$(rps "$direct")")
+  for node in "$berth" "$nocache"; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -T "$zip" \
+      "$node/_berth/api/go/publish/$module/@v/v1.0.0.zip")
+    [ "$code" = 201 ] || { echo "publish to $node failed: $code" >&2; exit 1; }
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$zip" \
+      -H 'Content-Type: application/octet-stream' \
+      "$node/v2/bench/get$size/blobs/uploads/?digest=sha256:$hex")
+    [ "$code" = 201 ] || { echo "OCI blob push to $node failed: $code" >&2; exit 1; }
   done
-  mb=$(printf '%s\n' "${b[@]}" | median); mo=$(printf '%s\n' "${o[@]}" | median)
-  md=$(printf '%s\n' "${d[@]}" | median)
-  ratio=$(awk -v x="$mb" -v y="$md" 'BEGIN {printf "%.2f", x/y}')
-  ratio_oci=$(awk -v x="$mo" -v y="$md" 'BEGIN {printf "%.2f", x/y}')
-  echo "GET $((size / 1024)) KiB c=$CONNECTIONS: berth goproxy ${mb} req/s (runs: ${b[*]}), berth oci ${mo} req/s (runs: ${o[*]}), s3proxy direct ${md} req/s (runs: ${d[*]}), ratio goproxy ${ratio} oci ${ratio_oci} (target >= 0.90)" | tee -a "$out"
+  direct="http://127.0.0.1:$s3port/bench/blobs/sha256/$hex"
+  urls=("$berth/$module/@v/v1.0.0.zip" "$berth/v2/bench/get$size/blobs/sha256:$hex"
+    "$nocache/$module/@v/v1.0.0.zip" "$nocache/v2/bench/get$size/blobs/sha256:$hex" "$direct")
+  for u in "${urls[@]}"; do
+    cmp <(curl -s "$u") "$zip"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$u" >/dev/null
+  done
+  declare -a r0=() r1=() r2=() r3=() r4=()
+  for _ in $(seq 1 "$RUNS"); do
+    r0+=("$(rps "${urls[0]}")"); r1+=("$(rps "${urls[1]}")"); r2+=("$(rps "${urls[2]}")")
+    r3+=("$(rps "${urls[3]}")"); r4+=("$(rps "${urls[4]}")")
+  done
+  m0=$(printf '%s\n' "${r0[@]}" | median); m1=$(printf '%s\n' "${r1[@]}" | median)
+  m2=$(printf '%s\n' "${r2[@]}" | median); m3=$(printf '%s\n' "${r3[@]}" | median)
+  md=$(printf '%s\n' "${r4[@]}" | median)
+  ratio() { awk -v x="$1" -v y="$md" 'BEGIN {printf "%.2f", x/y}'; }
+  echo "GET $((size / 1024)) KiB c=$CONNECTIONS cache on: berth goproxy ${m0} req/s (runs: ${r0[*]}), berth oci ${m1} req/s (runs: ${r1[*]}), ratio goproxy $(ratio "$m0") oci $(ratio "$m1") (target >= 0.90)" | tee -a "$out"
+  echo "GET $((size / 1024)) KiB c=$CONNECTIONS cache off (S3 streaming): berth goproxy ${m2} req/s (runs: ${r2[*]}), berth oci ${m3} req/s (runs: ${r3[*]}), ratio goproxy $(ratio "$m2") oci $(ratio "$m3")" | tee -a "$out"
+  echo "GET $((size / 1024)) KiB c=$CONNECTIONS s3proxy direct ${md} req/s (runs: ${r4[*]})" | tee -a "$out"
 done
 
 module="bench.example.com/push"

@@ -64,6 +64,7 @@ import io.berth.node.scrub.Scrubber;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.CachedProbe;
 import io.berth.node.storage.CachingBlobStore;
+import io.berth.node.storage.cache.DiskCacheBlobStore;
 import io.berth.node.storage.file.FileBlobStore;
 import io.berth.node.storage.s3.S3BlobStore;
 import io.berth.node.sumdb.SumdbChecksumVerifier;
@@ -151,7 +152,7 @@ public final class NodeAssembly implements AutoCloseable {
             200_000);
     this.blobStore =
         new GuardedBlobStore(
-            new CachingBlobStore(rawBlobStore, 64L << 20, 64L << 10), recentWrites);
+            new CachingBlobStore(wireBlobCache(rawBlobStore), 64L << 20, 64L << 10), recentWrites);
     closeables.add(blobStore);
     this.indexStore = new RocksIndexStore(config.storage().indexDir());
     closeables.add(indexStore);
@@ -192,6 +193,24 @@ public final class NodeAssembly implements AutoCloseable {
           throw new io.berth.node.config.ConfigException(
               "storage.type '" + config.storage().type() + "' is not supported (use: file, s3)");
     };
+  }
+
+  /**
+   * The node-local read cache in front of the S3 bucket ({@code storage.s3.localCache}, ADR 0015).
+   * Scrub keeps reading {@link #rawBlobStore}; file storage is local already and is not wrapped.
+   */
+  private BlobStore wireBlobCache(BlobStore raw) {
+    NodeConfig.LocalCacheSection c = config.storage().s3().localCache();
+    if (!config.storage().type().equals("s3") || !c.enabled()) {
+      return raw;
+    }
+    Path dir = c.dirUnder(config.storage().dataDir());
+    log.info(
+        "blob read cache in {} (at most {} bytes, blobs up to {} bytes)",
+        dir,
+        c.maxBytes(),
+        c.maxBlobBytes());
+    return new DiskCacheBlobStore(raw, dir, c.maxBytes(), c.maxBlobBytes(), metrics);
   }
 
   /** Cleans leftovers, builds the routes and starts listening. */

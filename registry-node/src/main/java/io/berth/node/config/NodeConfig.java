@@ -331,7 +331,8 @@ public record NodeConfig(
       Long incompleteUploadMaxAgeMinutes,
       Long presignedRedirectMinBytes,
       Long presignedExpirySeconds,
-      Long readinessCacheMillis) {
+      Long readinessCacheMillis,
+      LocalCacheSection localCache) {
     public S3Section {
       endpoint = endpoint == null ? "http://127.0.0.1:9000" : endpoint;
       region = region == null ? "us-east-1" : region;
@@ -351,19 +352,20 @@ public record NodeConfig(
           presignedRedirectMinBytes == null ? 0L : presignedRedirectMinBytes;
       presignedExpirySeconds = presignedExpirySeconds == null ? 300L : presignedExpirySeconds;
       readinessCacheMillis = readinessCacheMillis == null ? 2000L : readinessCacheMillis;
+      localCache = localCache == null ? LocalCacheSection.defaults() : localCache;
     }
 
     public static S3Section defaults() {
       return new S3Section(
           null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-          null);
+          null, null);
     }
 
     /** A section for {@code endpoint}, {@code bucket} and credentials, other settings default. */
     public static S3Section of(String endpoint, String bucket, String accessKey, String secretKey) {
       return new S3Section(
           endpoint, null, bucket, accessKey, secretKey, null, null, null, null, null, null, null,
-          null, null, null, null);
+          null, null, null, null, null);
     }
 
     /** A copy with another request timeout and retry budget. */
@@ -384,7 +386,8 @@ public record NodeConfig(
           incompleteUploadMaxAgeMinutes,
           presignedRedirectMinBytes,
           presignedExpirySeconds,
-          readinessCacheMillis);
+          readinessCacheMillis,
+          localCache);
     }
 
     /** A copy with presigned redirects for blobs of at least {@code minBytes} (0: off). */
@@ -405,7 +408,54 @@ public record NodeConfig(
           incompleteUploadMaxAgeMinutes,
           minBytes,
           presignedExpirySeconds,
-          readinessCacheMillis);
+          readinessCacheMillis,
+          localCache);
+    }
+
+    /** A copy with another node-local read cache section. */
+    public S3Section withLocalCache(LocalCacheSection localCache) {
+      return new S3Section(
+          endpoint,
+          region,
+          bucket,
+          accessKey,
+          secretKey,
+          prefix,
+          createBucket,
+          partSizeBytes,
+          maxPartsInFlight,
+          requestTimeoutSeconds,
+          maxAttempts,
+          retryBaseMillis,
+          incompleteUploadMaxAgeMinutes,
+          presignedRedirectMinBytes,
+          presignedExpirySeconds,
+          readinessCacheMillis,
+          localCache);
+    }
+  }
+
+  /**
+   * The node-local read cache in front of the bucket (ADR 0015): blobs of at most {@code
+   * maxBlobBytes} are copied to {@code dir} (default {@code <dataDir>/blob-cache}) on their first
+   * read, verified against their digest, and later reads are served from local disk (zero-copy).
+   * The least recently read blobs are evicted when the cache holds more than {@code maxBytes}.
+   */
+  public record LocalCacheSection(Boolean enabled, String dir, Long maxBytes, Long maxBlobBytes) {
+    public LocalCacheSection {
+      enabled = enabled == null ? Boolean.TRUE : enabled;
+      dir = dir == null ? "" : dir;
+      maxBytes = maxBytes == null ? 10L << 30 : Math.max(0, maxBytes);
+      maxBlobBytes = maxBlobBytes == null ? 256L << 20 : Math.max(0, maxBlobBytes);
+    }
+
+    public static LocalCacheSection defaults() {
+      return new LocalCacheSection(null, null, null, null);
+    }
+
+    /** The cache directory: {@code dir}, or {@code <dataDir>/blob-cache} when empty. */
+    public Path dirUnder(String dataDir) {
+      return dir.isEmpty() ? Path.of(dataDir).resolve("blob-cache") : Path.of(dir);
     }
   }
 

@@ -151,6 +151,22 @@ class ArchitectureTest {
   }
 
   @Test
+  void theBlobReadCacheWrapsAnyBlobStoreAndKnowsNoBackend() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.storage.cache..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.berth.node.storage.s3..",
+            "io.berth.node.storage.file..",
+            "io.minio..",
+            "io.netty..",
+            "io.berth.node.config..")
+        .check(classes);
+  }
+
+  @Test
   void clusterMembershipDoesNotDependOnProtocolsOrStorage() {
     noClasses()
         .that()

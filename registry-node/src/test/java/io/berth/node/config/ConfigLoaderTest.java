@@ -41,6 +41,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theS3ReadCacheIsOnByDefaultAndSetFromTheEnvironment() {
+    NodeConfig.LocalCacheSection d = ConfigLoader.load(null, Map.of()).storage().s3().localCache();
+    assertThat(d.enabled()).isTrue();
+    assertThat(d.maxBytes()).isEqualTo(10L << 30);
+    assertThat(d.maxBlobBytes()).isEqualTo(256L << 20);
+    assertThat(d.dirUnder("/srv/berth")).isEqualTo(Path.of("/srv/berth/blob-cache"));
+    NodeConfig.LocalCacheSection c =
+        ConfigLoader.load(
+                null,
+                Map.of(
+                    "BERTH_STORAGE_S3_LOCAL_CACHE_ENABLED", "false",
+                    "BERTH_STORAGE_S3_LOCAL_CACHE_DIR", "/cache",
+                    "BERTH_STORAGE_S3_LOCAL_CACHE_MAX_BYTES", "1000",
+                    "BERTH_STORAGE_S3_LOCAL_CACHE_MAX_BLOB_BYTES", "100"))
+            .storage()
+            .s3()
+            .localCache();
+    assertThat(c.enabled()).isFalse();
+    assertThat(c.dirUnder("/srv/berth")).isEqualTo(Path.of("/cache"));
+    assertThat(c.maxBytes()).isEqualTo(1000);
+    assertThat(c.maxBlobBytes()).isEqualTo(100);
+  }
+
+  @Test
   void unknownSettingsAreNamedInTheError() throws Exception {
     Path f = dir.resolve("b.yaml");
     Files.writeString(f, "http:\n  prot: 9000\n");
