@@ -196,7 +196,7 @@ public final class NodeAssembly implements AutoCloseable {
   }
 
   /**
-   * The node-local read cache in front of the S3 bucket ({@code storage.s3.localCache}, ADR 0015).
+   * The node-local read cache in front of the S3 bucket ({@code storage.s3.localCache}, ADR 0017).
    * Scrub keeps reading {@link #rawBlobStore}; file storage is local already and is not wrapped.
    */
   private BlobStore wireBlobCache(BlobStore raw) {

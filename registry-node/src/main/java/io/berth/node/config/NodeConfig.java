@@ -436,7 +436,7 @@ public record NodeConfig(
   }
 
   /**
-   * The node-local read cache in front of the bucket (ADR 0015): blobs of at most {@code
+   * The node-local read cache in front of the bucket (ADR 0017): blobs of at most {@code
    * maxBlobBytes} are copied to {@code dir} (default {@code <dataDir>/blob-cache}) on their first
    * read, verified against their digest, and later reads are served from local disk (zero-copy).
    * The least recently read blobs are evicted when the cache holds more than {@code maxBytes}.
