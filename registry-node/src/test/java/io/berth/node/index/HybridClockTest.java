@@ -107,5 +107,4 @@ class HybridClockTest {
     assertThat(merged).isEqualTo(new Hlc(50_000, 1)).isGreaterThan(a);
     assertThat(c.skewedObservations()).isZero();
   }
-
 }
