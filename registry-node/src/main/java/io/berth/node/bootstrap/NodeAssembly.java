@@ -466,8 +466,8 @@ public final class NodeAssembly implements AutoCloseable {
       readiness.add(probe::get);
     }
     buildMaintenance();
-    router.exact(GcHandler.PATH, "gc", new GcHandler(gcService));
-    router.exact(ScrubHandler.PATH, "scrub", new ScrubHandler(scrubService));
+    router.exact(GcHandler.PATH, "gc", new GcHandler(gcService, accessPolicy));
+    router.exact(ScrubHandler.PATH, "scrub", new ScrubHandler(scrubService, accessPolicy));
     NodeConfig.StorageSection st = config.storage();
     boolean singleOwner = !st.sharedBlobs() || zooKeeper != null;
     if (!singleOwner) {
