@@ -258,7 +258,10 @@ public record NodeConfig(
    * retried {@code maxAttempts} times in total with exponential backoff from {@code
    * retryBaseMillis}. Multipart uploads older than {@code incompleteUploadMaxAgeMinutes} are
    * aborted at start (they belong to dead writers). {@code presignedRedirectMinBytes} &gt; 0 lets
-   * blob GETs of at least that size answer with a redirect to a presigned URL.
+   * blob GETs of at least that size answer with a redirect to a presigned URL. Part buffers of all
+   * concurrent puts together stay within {@code maxBufferBytes} (0: a quarter of the heap); a put
+   * that finds the budget used up waits at most {@code bufferWaitMillis}, then fails as storage
+   * busy (503 + Retry-After).
    */
   public record S3Section(
       String endpoint,
@@ -276,7 +279,9 @@ public record NodeConfig(
       Long incompleteUploadMaxAgeMinutes,
       Long presignedRedirectMinBytes,
       Long presignedExpirySeconds,
-      Long readinessCacheMillis) {
+      Long readinessCacheMillis,
+      Long maxBufferBytes,
+      Long bufferWaitMillis) {
     public S3Section {
       endpoint = endpoint == null ? "http://127.0.0.1:9000" : endpoint;
       region = region == null ? "us-east-1" : region;
@@ -296,19 +301,30 @@ public record NodeConfig(
           presignedRedirectMinBytes == null ? 0L : presignedRedirectMinBytes;
       presignedExpirySeconds = presignedExpirySeconds == null ? 300L : presignedExpirySeconds;
       readinessCacheMillis = readinessCacheMillis == null ? 2000L : readinessCacheMillis;
+      maxBufferBytes = maxBufferBytes == null ? 0L : Math.max(0L, maxBufferBytes);
+      bufferWaitMillis = bufferWaitMillis == null ? 30_000L : Math.max(0L, bufferWaitMillis);
+    }
+
+    /**
+     * The upload buffer budget of the node: {@code maxBufferBytes}, or when that is 0 a quarter of
+     * {@code maxHeapBytes}; never less than one part.
+     */
+    public long bufferBudget(long maxHeapBytes) {
+      long b = maxBufferBytes > 0 ? maxBufferBytes : maxHeapBytes / 4;
+      return Math.max(Math.min(partSizeBytes, 512L << 20), b);
     }
 
     public static S3Section defaults() {
       return new S3Section(
           null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-          null);
+          null, null, null);
     }
 
     /** A section for {@code endpoint}, {@code bucket} and credentials, other settings default. */
     public static S3Section of(String endpoint, String bucket, String accessKey, String secretKey) {
       return new S3Section(
           endpoint, null, bucket, accessKey, secretKey, null, null, null, null, null, null, null,
-          null, null, null, null);
+          null, null, null, null, null, null);
     }
 
     /** A copy with another request timeout and retry budget. */
@@ -329,7 +345,32 @@ public record NodeConfig(
           incompleteUploadMaxAgeMinutes,
           presignedRedirectMinBytes,
           presignedExpirySeconds,
-          readinessCacheMillis);
+          readinessCacheMillis,
+          maxBufferBytes,
+          bufferWaitMillis);
+    }
+
+    /** A copy with another upload buffer budget and wait. */
+    public S3Section withBuffers(long maxBufferBytes, long bufferWaitMillis) {
+      return new S3Section(
+          endpoint,
+          region,
+          bucket,
+          accessKey,
+          secretKey,
+          prefix,
+          createBucket,
+          partSizeBytes,
+          maxPartsInFlight,
+          requestTimeoutSeconds,
+          maxAttempts,
+          retryBaseMillis,
+          incompleteUploadMaxAgeMinutes,
+          presignedRedirectMinBytes,
+          presignedExpirySeconds,
+          readinessCacheMillis,
+          maxBufferBytes,
+          bufferWaitMillis);
     }
 
     /** A copy with presigned redirects for blobs of at least {@code minBytes} (0: off). */
@@ -350,7 +391,9 @@ public record NodeConfig(
           incompleteUploadMaxAgeMinutes,
           minBytes,
           presignedExpirySeconds,
-          readinessCacheMillis);
+          readinessCacheMillis,
+          maxBufferBytes,
+          bufferWaitMillis);
     }
   }
 
