@@ -21,11 +21,15 @@ import io.berth.node.events.kafka.KafkaTopics;
 import io.berth.node.gc.BlobReferences;
 import io.berth.node.gc.GarbageCollector;
 import io.berth.node.gc.GcHandler;
+import io.berth.node.gc.GcRefusedException;
+import io.berth.node.gc.GcSafety;
 import io.berth.node.gc.GcService;
+import io.berth.node.gc.GcStatusHandler;
 import io.berth.node.gc.GoModuleReferences;
 import io.berth.node.gc.GuardedBlobStore;
 import io.berth.node.gc.OciReferences;
 import io.berth.node.gc.RecentWrites;
+import io.berth.node.gc.SharedStorageGcSafety;
 import io.berth.node.gc.SumdbReferences;
 import io.berth.node.gomod.ChecksumVerifier;
 import io.berth.node.gomod.GoModuleService;
@@ -467,25 +471,33 @@ public final class NodeAssembly implements AutoCloseable {
     }
     buildMaintenance();
     router.exact(GcHandler.PATH, "gc", new GcHandler(gcService, accessPolicy));
+    router.exact(GcStatusHandler.PATH, "gc_status", new GcStatusHandler(gcService, accessPolicy));
     router.exact(ScrubHandler.PATH, "scrub", new ScrubHandler(scrubService, accessPolicy));
     NodeConfig.StorageSection st = config.storage();
-    boolean singleOwner = !st.sharedBlobs() || zooKeeper != null;
-    if (!singleOwner) {
-      log.warn(
-          "storage is shared ({}) but cluster.zookeeper is not set: scheduled gc and scrub are off"
-              + " (no single owner); run them by hand with berth gc / berth scrub",
-          st.type().equals("s3") ? "bucket " + st.s3().bucket() : st.sharedBlobDir());
-      return;
-    }
     if (st.gc().enabled()) {
+      // a run on shared storage that is not safe is refused, logged and counted by the service
       closeables.add(
           new ScheduledJob(
                   "gc",
                   alwaysOwner(),
                   Duration.ofMinutes(st.gc().initialDelayMinutes()),
                   Duration.ofMinutes(st.gc().intervalMinutes()),
-                  stillOwner -> gcService.runNow(null, Duration.ZERO))
+                  stillOwner -> {
+                    try {
+                      gcService.runNow(null, Duration.ZERO);
+                    } catch (GcRefusedException e) {
+                      // skipped: reported by GcService (log, berth_gc_skipped, gc status)
+                    }
+                  })
               .start());
+    }
+    boolean singleOwner = !st.sharedBlobs() || zooKeeper != null || st.gc().soleWriter();
+    if (!singleOwner) {
+      log.warn(
+          "storage is shared ({}) but cluster.zookeeper is not set: scheduled scrub is off"
+              + " (no single owner) and gc deletes nothing; run scrub by hand with berth scrub",
+          sharedStorageName());
+      return;
     }
     if (st.scrub().enabled()) {
       closeables.add(
@@ -541,7 +553,10 @@ public final class NodeAssembly implements AutoCloseable {
                 Clock.systemUTC(),
                 metrics),
             jobOwner("gc"),
-            st.gc().dryRun());
+            st.gc().dryRun(),
+            gcSafety(),
+            metrics,
+            Clock.systemUTC());
     scrubService =
         new ScrubService(
             new Scrubber(
@@ -554,6 +569,39 @@ public final class NodeAssembly implements AutoCloseable {
                 Clock.systemUTC(),
                 metrics),
             jobOwner("scrub"));
+  }
+
+  /**
+   * Whether GC may delete now (C1, ADR 0008): storage only this node writes is always safe; on
+   * shared storage GC needs a ZooKeeper-elected owner and a running, caught-up event applier,
+   * unless {@code storage.gc.soleWriter} declares this node the only writer.
+   */
+  private GcSafety gcSafety() {
+    NodeConfig.StorageSection st = config.storage();
+    if (!st.sharedBlobs() || st.gc().soleWriter()) {
+      return GcSafety.ownStorage();
+    }
+    boolean kafka = !config.events().kafkaBootstrap().isBlank();
+    return new SharedStorageGcSafety(
+        sharedStorageName(),
+        zooKeeper != null,
+        kafka,
+        () -> {
+          EventApplier a = applier;
+          if (a == null || !a.state().name().equals("RUNNING")) {
+            return SharedStorageGcSafety.Applier.NOT_RUNNING;
+          }
+          return a.caughtUp()
+              ? SharedStorageGcSafety.Applier.CAUGHT_UP
+              : SharedStorageGcSafety.Applier.BEHIND;
+        });
+  }
+
+  private String sharedStorageName() {
+    NodeConfig.StorageSection st = config.storage();
+    return st.type().equals("s3")
+        ? "bucket " + st.s3().bucket() + (st.s3().prefix().isEmpty() ? "" : "/" + st.s3().prefix())
+        : "directory " + st.sharedBlobDir();
   }
 
   private JobOwner jobOwner(String job) {

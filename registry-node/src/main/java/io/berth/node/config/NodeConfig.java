@@ -402,25 +402,45 @@ public record NodeConfig(
    * leader, or the holder of the local lock file) sweeps every {@code intervalMinutes}, first after
    * {@code initialDelayMinutes}. Only blobs unreferenced by the index and not written or
    * re-referenced for {@code graceMinutes} are deleted. {@code dryRun} only reports. On shared
-   * blobs (s3, sharedBlobDir) without {@code cluster.zookeeper} the schedule does not run, because
-   * no single owner can be guaranteed; {@code berth gc} still can.
+   * blobs (s3, sharedBlobDir) a run deletes only when the owner is a ZooKeeper election and the
+   * node applies the region log (Kafka) and has caught up; otherwise it is refused and the reason
+   * reported (ADR 0008). {@code soleWriter} declares that this node is the only one writing to its
+   * bucket or shared directory (a single-node S3 deployment), so GC treats the storage as its own.
    */
   public record GcSection(
       Boolean enabled,
       Long intervalMinutes,
       Long initialDelayMinutes,
       Long graceMinutes,
-      Boolean dryRun) {
+      Boolean dryRun,
+      Boolean soleWriter) {
     public GcSection {
       enabled = enabled == null ? Boolean.TRUE : enabled;
       intervalMinutes = intervalMinutes == null ? 360L : Math.max(1, intervalMinutes);
       initialDelayMinutes = initialDelayMinutes == null ? 30L : initialDelayMinutes;
       graceMinutes = graceMinutes == null ? 24L * 60 : graceMinutes;
       dryRun = dryRun == null ? Boolean.FALSE : dryRun;
+      soleWriter = soleWriter == null ? Boolean.FALSE : soleWriter;
+    }
+
+    /** A section whose storage is not declared sole-written. */
+    public GcSection(
+        Boolean enabled,
+        Long intervalMinutes,
+        Long initialDelayMinutes,
+        Long graceMinutes,
+        Boolean dryRun) {
+      this(enabled, intervalMinutes, initialDelayMinutes, graceMinutes, dryRun, null);
+    }
+
+    /** A copy with {@code soleWriter}. */
+    public GcSection withSoleWriter(boolean sole) {
+      return new GcSection(
+          enabled, intervalMinutes, initialDelayMinutes, graceMinutes, dryRun, sole);
     }
 
     public static GcSection defaults() {
-      return new GcSection(null, null, null, null, null);
+      return new GcSection(null, null, null, null, null, null);
     }
   }
 
