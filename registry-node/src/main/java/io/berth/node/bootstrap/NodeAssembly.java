@@ -1,6 +1,7 @@
 package io.berth.node.bootstrap;
 
 import io.berth.node.access.AccessPolicy;
+import io.berth.node.access.AdminAccessHandler;
 import io.berth.node.access.OpenAccessPolicy;
 import io.berth.node.access.PrivatePatterns;
 import io.berth.node.access.ReplicaAccessPolicy;
@@ -419,7 +420,11 @@ public final class NodeAssembly implements AutoCloseable {
     router.exact(
         "/_berth/api/events",
         "events_status",
-        new EventsStatusHandler(changeLog, () -> applier == null || applier.caughtUp(), kafka));
+        AdminAccessHandler.guard(
+            accessPolicy,
+            "events",
+            new EventsStatusHandler(
+                changeLog, () -> applier == null || applier.caughtUp(), kafka)));
   }
 
   private void wireSumdb() {
@@ -457,7 +462,7 @@ public final class NodeAssembly implements AutoCloseable {
             Duration.ofSeconds(sc.latestTtlSeconds()),
             Clock.systemUTC(),
             metrics);
-    router.prefix(SumdbHandler.PREFIX, "sumdb", new SumdbHandler(sumdb));
+    router.prefix(SumdbHandler.PREFIX, "sumdb", new SumdbHandler(sumdb, accessPolicy));
   }
 
   /**
@@ -700,19 +705,25 @@ public final class NodeAssembly implements AutoCloseable {
     router.exact(
         "/_berth/api/where",
         "where",
-        new WhereHandler(new WhereService(node.region(), node.id(), changeLog, peers)));
+        AdminAccessHandler.guard(
+            accessPolicy,
+            "where",
+            new WhereHandler(new WhereService(node.region(), node.id(), changeLog, peers))));
     LinkFences fences = new LinkFences(new RocksLinkFenceStore(indexStore), metrics);
     router.exact(
         "/_berth/api/replication",
         "replication_status",
-        new ReplicationStatusHandler(
-            node.id(),
-            node.region(),
-            node.mode(),
-            () -> !node.replica() || promoted(),
-            () -> promotion == null ? null : promotion.current().orElse(null),
-            this::grpcPort,
-            fences));
+        AdminAccessHandler.guard(
+            accessPolicy,
+            "replication",
+            new ReplicationStatusHandler(
+                node.id(),
+                node.region(),
+                node.mode(),
+                () -> !node.replica() || promoted(),
+                () -> promotion == null ? null : promotion.current().orElse(null),
+                this::grpcPort,
+                fences)));
     if (config.http().grpcPort() < 0) {
       return;
     }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The admin endpoints pass the node's {@link AccessPolicy} before any service call: a policy that
  * denies {@code WRITE} on {@code ADMIN} makes {@code POST /_berth/api/gc} and {@code POST
  * /_berth/api/scrub} answer its status and reason as text and run nothing, while the open policy
- * lets them run.
+ * lets them run. The status and lookup endpoints (events, where, replication, gc status) ask {@code
+ * READ} on {@code ADMIN}, the checksum database proxy {@code READ} on {@code SUMDB}.
  */
 class AdminAccessIT {
   @TempDir Path tmp;
@@ -66,6 +67,57 @@ class AdminAccessIT {
           .contains(
               new Asked(AccessPolicy.Action.WRITE, AccessPolicy.ResourceKind.ADMIN, "gc"),
               new Asked(AccessPolicy.Action.WRITE, AccessPolicy.ResourceKind.ADMIN, "scrub"));
+    }
+  }
+
+  @Test
+  void aDenyingPolicyStopsStatusLookupAndSumdbEndpointsBeforeAnyServiceCall() throws Exception {
+    List<Asked> asked = new CopyOnWriteArrayList<>();
+    NodeConfig cfg = TestNodes.config(tmp.resolve("reads-denied"));
+    AccessPolicy.Decision denial = AccessPolicy.Decision.deny(401, "sign in to read this");
+    try (NodeAssembly node =
+        new NodeAssembly(
+                cfg,
+                open ->
+                    (s, a, k, r) -> {
+                      asked.add(new Asked(a, k, r));
+                      return k == AccessPolicy.ResourceKind.ADMIN
+                              || k == AccessPolicy.ResourceKind.SUMDB
+                          ? denial
+                          : open.decide(s, a, k, r);
+                    })
+            .start()) {
+      String url = TestNodes.url(node);
+      for (String path :
+          List.of(
+              "/_berth/api/events",
+              "/_berth/api/where?module=corp.example.com/secret&version=v1.0.0",
+              "/_berth/api/replication",
+              "/_berth/api/gc/status",
+              "/sumdb/sum.golang.org/supported",
+              "/sumdb/sum.golang.org/lookup/corp.example.com/secret@v1.0.0")) {
+        HttpResponse<String> r = Http.get(url + path);
+        assertThat(r.statusCode()).as(path).isEqualTo(401);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(r.body()).as(path).contains("sign in to read this").doesNotContain("secret");
+      }
+      assertThat(asked)
+          .contains(
+              new Asked(AccessPolicy.Action.READ, AccessPolicy.ResourceKind.ADMIN, "events"),
+              new Asked(AccessPolicy.Action.READ, AccessPolicy.ResourceKind.ADMIN, "where"),
+              new Asked(AccessPolicy.Action.READ, AccessPolicy.ResourceKind.ADMIN, "replication"),
+              new Asked(AccessPolicy.Action.READ, AccessPolicy.ResourceKind.ADMIN, "gc"),
+              new Asked(
+                  AccessPolicy.Action.READ, AccessPolicy.ResourceKind.SUMDB, "sum.golang.org"));
+    }
+    // the same endpoints answer with the open policy
+    try (NodeAssembly node =
+        new NodeAssembly(TestNodes.config(tmp.resolve("reads-open"))).start()) {
+      String url = TestNodes.url(node);
+      for (String path :
+          List.of("/_berth/api/events", "/_berth/api/replication", "/_berth/api/gc/status")) {
+        assertThat(Http.get(url + path).statusCode()).as(path).isEqualTo(200);
+      }
     }
   }
 
