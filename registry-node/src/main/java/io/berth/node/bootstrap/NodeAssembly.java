@@ -161,7 +161,14 @@ public final class NodeAssembly implements AutoCloseable {
     this.indexStore = new RocksIndexStore(config.storage().indexDir());
     closeables.add(indexStore);
     this.changeLog =
-        new RocksChangeLog(indexStore, config.node().id(), config.node().region(), 60_000);
+        new RocksChangeLog(
+            indexStore,
+            config.node().id(),
+            config.node().region(),
+            config.events().maxClockSkewMillis());
+    if (config.events().unsafeSkipOutbox()) {
+      changeLog.skipOutboxForBenchmarks();
+    }
     this.moduleIndex = new RocksModuleIndex(indexStore, changeLog);
     this.sumdbIndex = new RocksSumdbIndex(indexStore, changeLog);
     changeLog.attach(moduleIndex, sumdbIndex);
@@ -332,6 +339,7 @@ public final class NodeAssembly implements AutoCloseable {
             ociIndex,
             ociUploads,
             wireOciPullThrough(),
+            readYourWrites(),
             oci.maxManifestBytes(),
             Clock.systemUTC(),
             Duration.ofMinutes(config.storage().gc().graceMinutes()).dividedBy(2));
@@ -376,6 +384,26 @@ public final class NodeAssembly implements AutoCloseable {
     }
   }
 
+  /**
+   * With a region log, an OCI read that misses waits (bounded) for the applier to catch up with the
+   * log's end before answering 404: read-your-writes across the region's nodes.
+   */
+  private io.berth.node.oci.OciMissWait readYourWrites() {
+    NodeConfig.EventsSection ev = config.events();
+    if (ev.kafkaBootstrap().isBlank() || ev.readYourWritesWaitMillis() <= 0) {
+      return io.berth.node.oci.OciMissWait.NONE;
+    }
+    return new io.berth.node.oci.CatchUpMissWait(
+        ociIndex,
+        blobStore,
+        max -> {
+          EventApplier a = applier;
+          return a == null ? io.berth.node.index.RegionCatchUp.Outcome.UNAVAILABLE : a.await(max);
+        },
+        Duration.ofMillis(ev.readYourWritesWaitMillis()),
+        Duration.ofMillis(ev.readYourWritesTagGraceMillis()));
+  }
+
   private void wireEvents() {
     NodeConfig.EventsSection ev = config.events();
     boolean kafka = !ev.kafkaBootstrap().isBlank();
@@ -395,28 +423,35 @@ public final class NodeAssembly implements AutoCloseable {
               new KafkaChangeSubscriber(
                   ev.kafkaBootstrap(),
                   topic,
-                  "berth-" + config.node().region() + "-" + config.node().id(),
+                  // the incarnation: a node rebuilt empty under the same id replays from the start
+                  "berth-"
+                      + config.node().region()
+                      + "-"
+                      + config.node().id()
+                      + "-"
+                      + changeLog.incarnation(),
                   ensureTopic),
               metrics,
-              () -> {});
+              () -> {},
+              ev.applyDelayMillis());
       closeables.add(applier);
       relay.start();
       applier.start();
       readiness.add(() -> applier.caughtUp() ? null : "catching up with the region log " + topic);
       log.info("change log relayed to Kafka topic {} at {}", topic, ev.kafkaBootstrap());
     }
-    long retentionMillis = ev.outboxRetentionHours() * 3_600_000L;
     housekeeping.scheduleWithFixedDelay(
-        () -> {
-          try {
-            changeLog.trimPublished(System.currentTimeMillis() - retentionMillis);
-          } catch (RuntimeException e) {
-            log.warn("outbox trim failed: {}", e.toString());
-          }
-        },
+        new io.berth.node.events.OutboxRetention(
+            changeLog,
+            kafka,
+            Duration.ofHours(ev.outboxRetentionHours()),
+            Duration.ofHours(ev.localRetentionHours()),
+            Clock.systemUTC()),
         1,
         60,
         java.util.concurrent.TimeUnit.MINUTES);
+    router.exact(
+        "/_berth/api/conflicts", "conflicts", new io.berth.node.events.ConflictsHandler(changeLog));
     router.exact(
         "/_berth/api/events",
         "events_status",

@@ -671,6 +671,25 @@ public record NodeConfig(
   /**
    * The change log. Events are always written to the local outbox; with {@code kafkaBootstrap} set
    * they are also relayed to the region topic and other nodes' events are applied from it.
+   *
+   * <ul>
+   *   <li>{@code outboxRetentionHours}: published outbox events older than this are trimmed.
+   *   <li>{@code localRetentionHours}: without Kafka nothing is ever published and the outbox is
+   *       the node's complete local log; it is kept forever (0, the default) or trimmed after this
+   *       many hours.
+   *   <li>{@code maxClockSkewMillis}: remote clock readings further ahead than this are still
+   *       merged (ordering must hold) but logged and counted ({@code berth_hlc_skewed_readings}).
+   *   <li>{@code readYourWritesWaitMillis}: how long an OCI manifest or blob GET that misses may
+   *       wait for the applier to catch up with the region log's current end (0: never wait).
+   *   <li>{@code readYourWritesTagGraceMillis}: a tag that is still missing after the catch-up is
+   *       looked for again for this long (its event may still be on its way from the writing node
+   *       to the log); a digest whose bytes are already in the region's store is looked for for the
+   *       whole {@code readYourWritesWaitMillis}.
+   *   <li>{@code relayDelayMillis}: tests only, a delay before each relay batch.
+   *   <li>{@code applyDelayMillis}: tests only, a delay before applying each polled batch.
+   *   <li>{@code unsafeSkipOutbox}: benchmarks only, NEVER production: index changes write no
+   *       events at all (nothing is replicated); it measures the cost of the change log.
+   * </ul>
    */
   public record EventsSection(
       String kafkaBootstrap,
@@ -680,7 +699,13 @@ public record NodeConfig(
       Short replicationFactor,
       Integer minInsyncReplicas,
       Long outboxRetentionHours,
-      Long relayDelayMillis) {
+      Long relayDelayMillis,
+      Long localRetentionHours,
+      Long maxClockSkewMillis,
+      Long readYourWritesWaitMillis,
+      Boolean unsafeSkipOutbox,
+      Long applyDelayMillis,
+      Long readYourWritesTagGraceMillis) {
     public EventsSection {
       kafkaBootstrap = kafkaBootstrap == null ? "" : kafkaBootstrap;
       topic = topic == null ? "" : topic;
@@ -690,6 +715,41 @@ public record NodeConfig(
       minInsyncReplicas = minInsyncReplicas == null ? 2 : minInsyncReplicas;
       outboxRetentionHours = outboxRetentionHours == null ? 24L * 7 : outboxRetentionHours;
       relayDelayMillis = relayDelayMillis == null ? 0L : relayDelayMillis;
+      localRetentionHours = localRetentionHours == null ? 0L : localRetentionHours;
+      maxClockSkewMillis = maxClockSkewMillis == null ? 60_000L : maxClockSkewMillis;
+      readYourWritesWaitMillis =
+          readYourWritesWaitMillis == null ? 1_000L : readYourWritesWaitMillis;
+      unsafeSkipOutbox = unsafeSkipOutbox == null ? Boolean.FALSE : unsafeSkipOutbox;
+      applyDelayMillis = applyDelayMillis == null ? 0L : applyDelayMillis;
+      readYourWritesTagGraceMillis =
+          readYourWritesTagGraceMillis == null ? 100L : readYourWritesTagGraceMillis;
+    }
+
+    /** The section with the later settings at their defaults. */
+    public EventsSection(
+        String kafkaBootstrap,
+        String topic,
+        Boolean createTopic,
+        Integer partitions,
+        Short replicationFactor,
+        Integer minInsyncReplicas,
+        Long outboxRetentionHours,
+        Long relayDelayMillis) {
+      this(
+          kafkaBootstrap,
+          topic,
+          createTopic,
+          partitions,
+          replicationFactor,
+          minInsyncReplicas,
+          outboxRetentionHours,
+          relayDelayMillis,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null);
     }
 
     static EventsSection defaults() {

@@ -7,7 +7,8 @@ import java.util.List;
  * Publishes change events to the region's log. Contract: returns only when every event is durably
  * accepted (for Kafka: acknowledged by all in-sync replicas), in order per key; throws {@link
  * PublishException} otherwise, and then any prefix may or may not have been published (consumers
- * dedupe by origin and sequence).
+ * dedupe by origin and sequence); {@link PublishException#acknowledged()} tells how many leading
+ * events are known to be durably accepted, so a caller need not send those again.
  */
 public interface ChangePublisher extends AutoCloseable {
 
@@ -19,9 +20,20 @@ public interface ChangePublisher extends AutoCloseable {
   /** The log did not accept the events (unreachable, timed out, rejected). */
   class PublishException extends Exception {
     private static final long serialVersionUID = 1L;
+    private final int acknowledged;
 
     public PublishException(String message, Throwable cause) {
+      this(message, cause, 0);
+    }
+
+    public PublishException(String message, Throwable cause, int acknowledged) {
       super(message, cause);
+      this.acknowledged = acknowledged;
+    }
+
+    /** How many leading events of the batch were durably accepted before the failure. */
+    public int acknowledged() {
+      return acknowledged;
     }
   }
 }

@@ -1,9 +1,12 @@
 package io.berth.node.events;
 
 import io.berth.node.index.ChangeLog;
+import io.berth.node.index.RegionCatchUp;
 import io.berth.proto.events.v1.ChangeEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -14,22 +17,44 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies other nodes' events from the region log to this node's index, then commits the log
- * position (so a crash re-delivers, and the idempotent apply absorbs it). The node is ready only
- * once the applier has caught up with what the log held at start.
+ * position (so a crash re-delivers, and the idempotent apply absorbs it). When applying or
+ * committing fails, the subscriber is rewound to the last commit before the retry, so nothing that
+ * was polled but not applied is ever committed. The node is ready only once the applier has caught
+ * up with what the log held at start. As a {@link RegionCatchUp} it lets a read that missed wait
+ * until everything the log holds now is applied.
  */
-public final class EventApplier extends BackgroundLoop {
+public final class EventApplier extends BackgroundLoop implements RegionCatchUp {
   private static final Logger log = LoggerFactory.getLogger(EventApplier.class);
 
   private final ChangeLog changes;
   private final ChangeSubscriber subscriber;
   private final Map<ChangeLog.ApplyResult, Counter> counters =
       new EnumMap<>(ChangeLog.ApplyResult.class);
+  private final Map<Outcome, Timer> waits = new EnumMap<>(Outcome.class);
+  private final Timer lag;
   private final Runnable onApplied;
+  private final long applyDelayMillis;
+  private final Object progress = new Object();
+  private volatile LogPosition applied = LogPosition.START;
   private volatile boolean caughtUp;
 
   public EventApplier(
       ChangeLog changes, ChangeSubscriber subscriber, MeterRegistry metrics, Runnable onApplied) {
+    this(changes, subscriber, metrics, onApplied, 0);
+  }
+
+  /**
+   * @param applyDelayMillis extra delay before applying each polled batch (0 in production; tests
+   *     use it to keep a node behind the log)
+   */
+  public EventApplier(
+      ChangeLog changes,
+      ChangeSubscriber subscriber,
+      MeterRegistry metrics,
+      Runnable onApplied,
+      long applyDelayMillis) {
     super("berth-event-applier");
+    this.applyDelayMillis = applyDelayMillis;
     this.changes = changes;
     this.subscriber = subscriber;
     this.onApplied = onApplied;
@@ -37,10 +62,32 @@ public final class EventApplier extends BackgroundLoop {
       counters.put(
           r,
           Counter.builder("berth_events_applied")
+              .description("remote change events by apply result")
               .tag("result", r.name().toLowerCase(Locale.ROOT))
               .register(metrics));
     }
-    metrics.gauge("berth_events_conflicts", changes, ChangeLog::conflicts);
+    for (Outcome o : Outcome.values()) {
+      waits.put(
+          o,
+          Timer.builder("berth_read_your_writes_wait")
+              .description("reads that missed and waited for the applier, by outcome")
+              .tag("outcome", o.name().toLowerCase(Locale.ROOT))
+              .register(metrics));
+    }
+    lag =
+        Timer.builder("berth_events_apply_lag")
+            .description("from an event's origin clock reading until it was applied here")
+            .publishPercentiles(0.5, 0.99)
+            .register(metrics);
+    Gauge.builder("berth_events_conflicts", changes, ChangeLog::conflicts)
+        .description("remote changes that lost to local state (Go versions with other content)")
+        .register(metrics);
+    Gauge.builder("berth_hlc_skewed_readings", changes, ChangeLog::skewedClockReadings)
+        .description("remote clock readings further ahead than events.maxClockSkewMillis")
+        .register(metrics);
+    Gauge.builder("berth_events_caught_up", this, a -> a.caughtUp ? 1 : 0)
+        .description("1 once the applier has applied what the region log held at start")
+        .register(metrics);
   }
 
   public EventApplier start() {
@@ -54,13 +101,26 @@ public final class EventApplier extends BackgroundLoop {
   }
 
   @Override
-  protected void runOnce() {
+  protected void runOnce() throws InterruptedException {
     List<ChangeEvent> events = subscriber.poll(Duration.ofMillis(100));
+    if (!events.isEmpty() && applyDelayMillis > 0) {
+      Thread.sleep(applyDelayMillis);
+    }
     boolean any = false;
     for (ChangeEvent e : events) {
       ChangeLog.ApplyResult r = changes.apply(e);
       counters.get(r).increment();
+      if (r == ChangeLog.ApplyResult.APPLIED) {
+        lag.record(
+            Math.max(0, System.currentTimeMillis() - e.getHlc().getWallMillis()),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
       any |= r == ChangeLog.ApplyResult.APPLIED;
+    }
+    LogPosition now = subscriber.position();
+    synchronized (progress) {
+      applied = now;
+      progress.notifyAll();
     }
     if (!events.isEmpty()) {
       subscriber.commit();
@@ -71,6 +131,51 @@ public final class EventApplier extends BackgroundLoop {
     if (!caughtUp && subscriber.caughtUp()) {
       caughtUp = true;
       log.info("event applier caught up with the region log");
+    }
+  }
+
+  @Override
+  protected void onFailure(Exception e) {
+    try {
+      subscriber.rewind();
+    } catch (RuntimeException re) {
+      log.debug("rewind failed", re);
+    }
+    synchronized (progress) {
+      applied = LogPosition.START;
+    }
+  }
+
+  @Override
+  public Outcome await(Duration max) throws InterruptedException {
+    long start = System.nanoTime();
+    Outcome o = awaitEnd(start + max.toNanos());
+    waits.get(o).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    return o;
+  }
+
+  private Outcome awaitEnd(long deadline) throws InterruptedException {
+    if (state() != State.RUNNING) {
+      return Outcome.UNAVAILABLE;
+    }
+    LogPosition end;
+    try {
+      end = subscriber.end(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+    } catch (RuntimeException e) {
+      return Outcome.UNAVAILABLE;
+    }
+    synchronized (progress) {
+      if (applied.covers(end)) {
+        return Outcome.CURRENT;
+      }
+      while (!applied.covers(end)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return Outcome.TIMED_OUT;
+        }
+        progress.wait(Math.max(1, left / 1_000_000));
+      }
+      return Outcome.CAUGHT_UP;
     }
   }
 

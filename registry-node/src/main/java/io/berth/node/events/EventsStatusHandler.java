@@ -29,6 +29,7 @@ public final class EventsStatusHandler implements HttpHandler {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("node", changes.nodeId());
     out.put("region", changes.region());
+    out.put("incarnation", changes.incarnation());
     out.put("relayedToKafka", relayed);
     out.put("lastSeq", changes.lastSeq());
     out.put("publishedSeq", changes.publishedSeq());
@@ -36,6 +37,7 @@ public final class EventsStatusHandler implements HttpHandler {
     out.put("caughtUp", caughtUp.getAsBoolean());
     out.put("conflicts", changes.conflicts());
     out.put("recentConflicts", changes.recentConflicts());
+    out.put("skewedClockReadings", changes.skewedClockReadings());
     ex.sendBytes(200, "application/json", JSON.writeValueAsBytes(out), Map.of());
   }
 }

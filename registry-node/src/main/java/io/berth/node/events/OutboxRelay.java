@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * Publishes the outbox to the region log in sequence order and records the published position after
  * each acknowledged batch. When the log is down, writes keep succeeding locally, the backlog grows
  * (metric {@code berth_outbox_backlog}) and drains with bounded backoff once the log is back. A
- * crash between publish and record republishes a few events; consumers dedupe them.
+ * crash between publish and record republishes a few events; consumers dedupe them. An idle relay
+ * wakes up on the next commit, so an event leaves for the log within a round trip of its write.
  */
 public final class OutboxRelay extends BackgroundLoop {
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
@@ -48,15 +49,26 @@ public final class OutboxRelay extends BackgroundLoop {
 
   @Override
   protected void runOnce() throws Exception {
-    List<ChangeEvent> batch = changes.readAfter(changes.publishedSeq(), BATCH);
+    long from = changes.publishedSeq();
+    List<ChangeEvent> batch = changes.readAfter(from, BATCH);
     if (batch.isEmpty()) {
-      Thread.sleep(20);
+      changes.awaitAfter(from, java.time.Duration.ofMillis(200));
       return;
     }
     if (delayMillis > 0) {
       Thread.sleep(delayMillis);
     }
-    publisher.publish(batch);
+    try {
+      publisher.publish(batch);
+    } catch (ChangePublisher.PublishException e) {
+      int ok = Math.min(e.acknowledged(), batch.size());
+      if (ok > 0) {
+        // those are in the log: do not send them again (fewer duplicates after an outage)
+        changes.markPublished(batch.get(ok - 1).getSeq());
+        published.increment(ok);
+      }
+      throw e;
+    }
     changes.markPublished(batch.get(batch.size() - 1).getSeq());
     published.increment(batch.size());
   }

@@ -8,6 +8,7 @@ import io.berth.node.storage.StorageException;
 import io.berth.node.storage.StoredBlob;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -35,10 +36,24 @@ public final class GuardedBlobStore implements BlobStore {
    */
   @Override
   public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
+    return guarded(expectation, () -> inner.put(in, expectation));
+  }
+
+  /** Like {@link #put}: the inner store adopts the file, and the digest is guarded the same way. */
+  @Override
+  public StoredBlob adopt(Path file, PutExpectation expectation) throws IOException {
+    return guarded(expectation, () -> inner.adopt(file, expectation));
+  }
+
+  private interface Store {
+    StoredBlob run() throws IOException;
+  }
+
+  private StoredBlob guarded(PutExpectation expectation, Store store) throws IOException {
     if (expectation.digest() != null) {
       writes.record(expectation.digest(), () -> null);
     }
-    StoredBlob b = inner.put(in, expectation);
+    StoredBlob b = store.run();
     writes.record(
         b.digest(),
         () -> {

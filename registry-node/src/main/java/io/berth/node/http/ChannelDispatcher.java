@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +44,14 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
   private RequestBody currentBody;
   private boolean currentKeepAlive;
   private boolean bodyPaused;
+  private boolean lingering;
+  private long discarded;
   private final Object writability = new Object();
+
+  /** How long and how much of an unread request body is discarded before closing. */
+  private static final long LINGER_MILLIS = 2_000;
+
+  private static final long LINGER_MAX_BYTES = 64L << 20;
 
   /** Observes finished exchanges (metrics, access log). */
   interface ExchangeObserver {
@@ -69,6 +78,16 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (lingering) {
+      if (msg instanceof HttpContent c) {
+        discarded += c.content().readableBytes();
+      }
+      ReferenceCountUtil.release(msg);
+      if (discarded > LINGER_MAX_BYTES) {
+        ctx.close();
+      }
+      return;
+    }
     if (!pipelined.isEmpty()) {
       pipelined.add(msg);
       updateAutoRead();
@@ -167,6 +186,10 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
     currentBody.close();
     current = null;
     currentBody = null;
+    if (success && !bodyDone && ctx.channel().isActive()) {
+      lingerThenClose();
+      return;
+    }
     if (!success || !currentKeepAlive || !bodyDone || !ctx.channel().isActive()) {
       pipelined.forEach(ReferenceCountUtil::release);
       pipelined.clear();
@@ -187,7 +210,29 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
     updateAutoRead();
   }
 
+  /**
+   * The answer went out before the request body was read (413, an early error): closing now, with
+   * the client's bytes unread, makes the kernel reset the connection and the client may lose the
+   * answer. So the output is half-closed (the client sees the end of the answer), what the client
+   * still sends is discarded for a bounded time and size, and then the connection is closed.
+   */
+  private void lingerThenClose() {
+    lingering = true;
+    bodyPaused = false;
+    pipelined.forEach(ReferenceCountUtil::release);
+    pipelined.clear();
+    if (ctx.channel() instanceof DuplexChannel duplex) {
+      duplex.shutdownOutput();
+    }
+    ctx.channel().config().setAutoRead(true);
+    ctx.read();
+    ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
   private void updateAutoRead() {
+    if (lingering) {
+      return;
+    }
     boolean read = !bodyPaused && pipelined.size() < 8;
     if (ctx.channel().config().isAutoRead() != read) {
       ctx.channel().config().setAutoRead(read);

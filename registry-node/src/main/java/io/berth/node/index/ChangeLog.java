@@ -2,6 +2,7 @@ package io.berth.node.index;
 
 import io.berth.proto.events.v1.ChangeEvent;
 import io.berth.proto.index.v1.ArtifactMark;
+import io.berth.proto.index.v1.ChangeConflictRecord;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,6 +41,13 @@ public interface ChangeLog {
 
   String region();
 
+  /**
+   * The random id this node's index drew when it was created, stamped on its events with the node
+   * id: a node rebuilt under the same id with an empty index is a new incarnation, so its restarted
+   * sequence never collides with its old events, and it applies those old events like anyone's.
+   */
+  String incarnation();
+
   /** The sequence number of the newest event in the outbox (0 if none). */
   long lastSeq();
 
@@ -48,6 +56,14 @@ public interface ChangeLog {
 
   /** Up to {@code max} outbox events with sequence numbers after {@code seq}, in order. */
   List<ChangeEvent> readAfter(long seq, int max);
+
+  /**
+   * Waits until an event after {@code seq} is in the outbox or {@code max} has passed (the relay
+   * wakes up on a commit instead of polling).
+   *
+   * @return whether there is an event after {@code seq}
+   */
+  boolean awaitAfter(long seq, java.time.Duration max) throws InterruptedException;
 
   /** Durably records that every event up to {@code seq} is published. */
   void markPublished(long seq);
@@ -58,6 +74,14 @@ public interface ChangeLog {
    * @return how many were removed
    */
   int trimPublished(long beforeMillis);
+
+  /**
+   * Removes every event written before {@code beforeMillis}, published or not (retention of a node
+   * without a region log, where nothing is ever published).
+   *
+   * @return how many were removed
+   */
+  int trimAll(long beforeMillis);
 
   /** Applies an event from another node; idempotent. */
   ApplyResult apply(ChangeEvent event);
@@ -74,9 +98,15 @@ public interface ChangeLog {
    */
   Optional<ArtifactMark> lastChange(String key);
 
-  /** How many conflicts were recorded since start. */
+  /** How many conflicts this node has recorded (durably, across restarts). */
   long conflicts();
 
-  /** The most recent conflicts, newest last (for the admin API). */
+  /** The most recent conflicts as short text lines, newest last (for the status API). */
   List<String> recentConflicts();
+
+  /** Up to {@code max} of the most recent conflict records, oldest first. */
+  List<ChangeConflictRecord> conflictRecords(int max);
+
+  /** How many remote clock readings were further ahead of the local clock than allowed. */
+  long skewedClockReadings();
 }

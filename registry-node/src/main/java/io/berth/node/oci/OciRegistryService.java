@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +54,7 @@ public final class OciRegistryService {
   private final OciIndex index;
   private final OciUploads uploads;
   private final PullThroughCache cache;
+  private final OciMissWait missWait;
   private final long maxManifestBytes;
   private final Clock clock;
   private final Duration touchLinksOlderThan;
@@ -81,10 +83,37 @@ public final class OciRegistryService {
       long maxManifestBytes,
       Clock clock,
       Duration touchLinksOlderThan) {
+    this(
+        blobs,
+        index,
+        uploads,
+        cache,
+        OciMissWait.NONE,
+        maxManifestBytes,
+        clock,
+        touchLinksOlderThan);
+  }
+
+  /**
+   * @param missWait asked when a repository that is not pulled through misses a manifest or blob
+   *     (read-your-writes across the nodes of a region)
+   * @param touchLinksOlderThan see {@link #OciRegistryService(BlobStore, OciIndex, OciUploads,
+   *     PullThroughCache, long, Clock, Duration)}
+   */
+  public OciRegistryService(
+      BlobStore blobs,
+      OciIndex index,
+      OciUploads uploads,
+      PullThroughCache cache,
+      OciMissWait missWait,
+      long maxManifestBytes,
+      Clock clock,
+      Duration touchLinksOlderThan) {
     this.blobs = blobs;
     this.index = index;
     this.uploads = uploads;
     this.cache = cache;
+    this.missWait = missWait;
     this.maxManifestBytes = maxManifestBytes;
     this.clock = clock;
     this.touchLinksOlderThan = touchLinksOlderThan;
@@ -179,8 +208,11 @@ public final class OciRegistryService {
         throw blobUnknown(repository, digest);
       }
     }
-    BlobReader r =
-        linkedBlob(repository, digest).orElseThrow(() -> blobUnknown(repository, digest));
+    Optional<BlobReader> linked = linkedBlob(repository, digest);
+    if (linked.isEmpty() && !cache.serves(repository) && missWait.blob(repository, digest)) {
+      linked = linkedBlob(repository, digest);
+    }
+    BlobReader r = linked.orElseThrow(() -> blobUnknown(repository, digest));
     return Optional.of(new BlobContent(digest, r, ByteRange.parse(rangeHeader, r.size())));
   }
 
@@ -295,9 +327,16 @@ public final class OciRegistryService {
       long expected = expectedChunkLength(h, range, length);
       InputStream last = new LengthCheckingInputStream(body, expected, h.id());
       StoredBlob stored;
-      try (InputStream previous = uploads.content(h)) {
-        InputStream all = h.size() == 0 ? last : new SequenceInputStream(previous, last);
-        stored = blobs.put(all, PutExpectation.digest(digest));
+      try {
+        Optional<Path> whole = expected == 0 ? uploads.completeFile(h) : Optional.empty();
+        if (whole.isPresent()) {
+          stored = blobs.adopt(whole.get(), PutExpectation.digest(digest));
+        } else {
+          try (InputStream previous = uploads.content(h)) {
+            InputStream all = h.size() == 0 ? last : new SequenceInputStream(previous, last);
+            stored = blobs.put(all, PutExpectation.digest(digest));
+          }
+        }
       } catch (BlobRejectedException e) {
         if (e.reason() == BlobRejectedException.Reason.DIGEST_MISMATCH) {
           uploads.discard(h);
@@ -359,8 +398,12 @@ public final class OciRegistryService {
     if (cache.serves(repository)) {
       return cachedManifest(repository, tag, digest);
     }
-    return findManifest(repository, tag, digest)
-        .orElseThrow(() -> manifestUnknown(repository, tag, digest));
+    Optional<ManifestContent> found = findManifest(repository, tag, digest);
+    if (found.isEmpty()
+        && missWait.manifest(repository, tag != null ? tag.value() : digest.toString())) {
+      found = findManifest(repository, tag, digest);
+    }
+    return found.orElseThrow(() -> manifestUnknown(repository, tag, digest));
   }
 
   /** A manifest of a pull-through repository: the tag resolved by the cache, misses fetched. */

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -270,6 +271,18 @@ public final class OciUploads implements AutoCloseable {
     }
     FileChannel ch = FileChannel.open(dir.resolve(h.id()), StandardOpenOption.READ);
     return new BoundedInputStream(Channels.newInputStream(ch), h.size());
+  }
+
+  /**
+   * The session's file when it holds exactly the session's durable bytes (every append is synced),
+   * for a store that can adopt it whole on completion; empty when there is nothing to adopt.
+   */
+  public Optional<Path> completeFile(Handle h) throws IOException {
+    Path file = dir.resolve(h.id());
+    if (h.size() == 0 || !Files.isRegularFile(file) || Files.size(file) != h.size()) {
+      return Optional.empty();
+    }
+    return Optional.of(file);
   }
 
   /** Removes the session and its bytes (cancel, completion, or a failed final digest). */

@@ -3,6 +3,8 @@ package io.berth.node.storage;
 import io.berth.common.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -41,6 +43,24 @@ public interface BlobStore extends AutoCloseable {
    * @throws IOException if reading {@code in} fails; nothing is stored then
    */
   StoredBlob put(InputStream in, PutExpectation expectation) throws IOException;
+
+  /**
+   * Stores the content of a complete local file that the caller owns and discards afterwards (a
+   * finished upload session, already durable on disk). The contract is that of {@link #put}: the
+   * content is hashed and checked against {@code expectation} before it becomes visible. A store on
+   * the same file system may move the file into place instead of copying it, so after a successful
+   * call the file may be gone; after a failed call it is untouched. The default streams the file
+   * through {@link #put}.
+   *
+   * @throws BlobRejectedException if the digest or size differ from the expectation
+   * @throws StorageException if the backing store fails
+   * @throws IOException if the file cannot be read
+   */
+  default StoredBlob adopt(Path file, PutExpectation expectation) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return put(in, expectation);
+    }
+  }
 
   /** Size and digest of a stored blob, or empty if it is not stored. */
   Optional<StoredBlob> stat(Digest digest);

@@ -37,6 +37,11 @@ public final class CachingBlobStore implements BlobStore {
   }
 
   @Override
+  public StoredBlob adopt(java.nio.file.Path file, PutExpectation expectation) throws IOException {
+    return inner.adopt(file, expectation);
+  }
+
+  @Override
   public Optional<StoredBlob> stat(Digest digest) {
     return inner.stat(digest);
   }

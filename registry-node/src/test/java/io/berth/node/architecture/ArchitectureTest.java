@@ -179,6 +179,23 @@ class ArchitectureTest {
   }
 
   @Test
+  void changeLogLogicIsPlainJavaAboveKafkaAndRocksDb() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.berth.node.events")
+        .or()
+        .resideInAPackage("io.berth.node.index")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.apache.kafka..",
+            "org.rocksdb..",
+            "io.berth.node.events.kafka..",
+            "io.berth.node.index.rocksdb..")
+        .check(classes);
+  }
+
+  @Test
   void replicationServicesArePlainJavaAndOnlyTheRpcPackageSpeaksGrpc() {
     noClasses()
         .that()

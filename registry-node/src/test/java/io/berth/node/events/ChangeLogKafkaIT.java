@@ -3,64 +3,128 @@ package io.berth.node.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.common.ModulePath;
 import io.berth.node.bootstrap.NodeAssembly;
 import io.berth.node.config.NodeConfig;
+import io.berth.node.events.kafka.KafkaTopics;
+import io.berth.node.index.rocksdb.RocksChangeLog;
 import io.berth.node.testsupport.GoModules;
 import io.berth.node.testsupport.GoTool;
 import io.berth.node.testsupport.Http;
+import io.berth.node.testsupport.IndexDump;
+import io.berth.node.testsupport.JavaProcess;
 import io.berth.node.testsupport.KafkaBroker;
 import io.berth.node.testsupport.NodeProcess;
+import io.berth.node.testsupport.OciClient;
+import io.berth.node.testsupport.OciImages;
+import io.berth.node.testsupport.OciImages.Blob;
+import io.berth.node.testsupport.OciImages.Image;
+import io.berth.node.testsupport.RegionNodes;
+import io.berth.node.testsupport.Skopeo;
 import io.berth.node.testsupport.TestNodes;
-import io.berth.proto.index.v1.ModuleVersionRecord;
+import io.berth.node.testsupport.TopicReader;
+import io.berth.proto.events.v1.ChangeEvent;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
- * Nodes of one region share a blob directory and one Kafka topic (a real KRaft broker): what one
- * node writes, the others apply; an outage of Kafka loses nothing; a crash between commit and
- * publish publishes the event exactly once; a new node rebuilds its index from the topic.
+ * A region of several nodes sharing one blob directory and one Kafka topic on a real KRaft broker
+ * (one broker for the class; nodes A and B are shared by the ordered tests, and B only ever reads,
+ * so every event B applies comes from A): real clients push and publish on A and pull from B; a 30
+ * s Kafka outage during continuous writes loses nothing and applies nothing twice; an empty node
+ * replays the topic into an identical index and is not ready before; a read that misses on a node
+ * behind the log waits for it (bounded); conflicting Go versions are recorded, never applied; a
+ * crash between commit and publish publishes each event exactly once.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChangeLogKafkaIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @TempDir static Path tmp;
   static KafkaBroker kafka;
   static Path blobs;
+  static NodeAssembly a;
+  static NodeAssembly b;
+  static Skopeo skopeo;
+  static int images;
+
+  /** The region's default topic name, {@code berth.eu.changes}. */
+  static final String TOPIC = "berth.eu.changes";
 
   @BeforeAll
-  static void startKafka() throws Exception {
+  static void start() throws Exception {
+    Skopeo.require();
+    GoTool.requireGo();
+    skopeo = new Skopeo(tmp.resolve("skopeo"));
     kafka = KafkaBroker.start(tmp.resolve("kafka"));
     blobs = tmp.resolve("shared-blobs");
+    a = new NodeAssembly(config("a", "", 0, 0, 1_000)).start();
+    b = new NodeAssembly(config("b", "", 0, 0, 1_000)).start();
   }
 
   @AfterAll
-  static void stopKafka() throws Exception {
-    if (kafka != null) {
-      kafka.close();
+  static void stop() throws Exception {
+    for (AutoCloseable c : new AutoCloseable[] {b, a, kafka}) {
+      if (c != null) {
+        c.close();
+      }
     }
   }
 
-  static NodeConfig nodeConfig(String id, String topic, long relayDelay) {
-    NodeConfig c = TestNodes.config(tmp.resolve(id));
-    return new NodeConfig(
-        new NodeConfig.NodeSection(id, "eu"),
-        c.http(),
-        new NodeConfig.StorageSection("file", tmp.resolve(id).toString(), blobs.toString()),
-        c.go(),
-        c.sumdb(),
-        c.oci(),
-        c.cluster(),
-        new NodeConfig.EventsSection(
-            kafka.bootstrap(), topic, true, 3, (short) 1, 1, 24L, relayDelay));
+  static NodeConfig config(String id, String topic, long relayDelay, long applyDelay, long ryw) {
+    return RegionNodes.config(
+        tmp,
+        id,
+        "eu",
+        blobs,
+        RegionNodes.events(kafka.bootstrap(), topic, relayDelay, applyDelay, ryw));
   }
 
-  static String publish(NodeAssembly node, String module, String version, String content)
+  static String registry(NodeAssembly n) {
+    return "127.0.0.1:" + n.port();
+  }
+
+  static double applied(NodeAssembly node, String result) {
+    return node.metrics().get("berth_events_applied").tag("result", result).counter().count();
+  }
+
+  static boolean drained(NodeAssembly n) {
+    return n.changeLog().publishedSeq() == n.changeLog().lastSeq();
+  }
+
+  static int ready(NodeAssembly n) throws Exception {
+    return Http.get(TestNodes.url(n) + "/readyz").statusCode();
+  }
+
+  static void publish(NodeAssembly node, String module, String version, String content)
       throws Exception {
     Path zip =
         GoModules.zip(
@@ -78,113 +142,357 @@ class ChangeLogKafkaIT {
                 + ".zip",
             zip);
     assertThat(r.statusCode()).as(r.body()).isIn(200, 201);
-    return r.body();
   }
 
-  static Map<String, ModuleVersionRecord> dump(NodeAssembly node) {
-    Map<String, ModuleVersionRecord> out = new TreeMap<>();
-    node.moduleIndex()
-        .forEachVersion(
-            r ->
-                out.put(
-                    r.getModulePath() + "@" + r.getVersion(),
-                    r.toBuilder().clearStoredUnixMillis().build()));
-    return out;
+  static Image push(OciClient oci, String repo, String tag, long seed) {
+    Image img = OciImages.image(false, "amd64", 2, 2_000, seed);
+    for (Blob blob : img.blobs()) {
+      oci.pushBlob(repo, blob.bytes());
+    }
+    OciClient.Response r =
+        oci.putManifest(repo, tag, img.manifest().mediaType(), img.manifest().bytes());
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    return img;
   }
 
-  static double applied(NodeAssembly node, String result) {
-    return node.metrics().get("berth_events_applied").tag("result", result).counter().count();
+  /** An OCI layout with a fresh image, copied by skopeo into {@code node}. */
+  static Image skopeoPush(NodeAssembly node, String repoAndTag) throws Exception {
+    Image img = OciImages.image(false, "amd64", 3, 50_000, 100 + images++);
+    Path layout = tmp.resolve("layout-" + images);
+    OciImages.writeLayout(layout, img.blobs(), img.manifest(), "t");
+    skopeo.ok(
+        "copy",
+        "--dest-tls-verify=false",
+        "oci:" + layout + ":t",
+        "docker://" + registry(node) + "/" + repoAndTag);
+    return img;
   }
 
   @Test
-  void twoNodesOneStoreOneTopicOutageAndBootstrap() throws Exception {
-    String topic = "berth.eu.changes.main";
-    try (NodeAssembly a = new NodeAssembly(nodeConfig("a", topic, 0)).start();
-        NodeAssembly b = new NodeAssembly(nodeConfig("b", topic, 0)).start()) {
-      publish(a, "corp.example.com/Shared/lib", "v1.0.0", "first");
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> dump(b).containsKey("corp.example.com/Shared/lib@v1.0.0"));
-      GoTool go =
-          new GoTool(tmp.resolve("go-b")).env("GOPROXY", TestNodes.url(b)).env("GOSUMDB", "off");
-      GoTool.Result r =
-          go.run(tmp, "mod", "download", "-json", "corp.example.com/Shared/lib@v1.0.0");
-      assertThat(r.ok()).as("B serves what A published: " + r.stderr()).isTrue();
-      assertThat(r.stdout())
-          .contains(
-              a.moduleIndex()
-                  .get(ModulePath.of("corp.example.com/Shared/lib"), "v1.0.0")
-                  .orElseThrow()
-                  .getZipH1());
+  @Order(1)
+  void realClientsPushAndPublishOnAAndPullFromB() throws Exception {
+    Image v1 = skopeoPush(a, "team/app:v1");
+    Path mod = tmp.resolve("mod-src");
+    Files.createDirectories(mod);
+    Files.writeString(mod.resolve("go.mod"), "module corp.example.com/shared/lib\n\ngo 1.19\n");
+    Files.writeString(mod.resolve("lib.go"), "package lib\n\nfunc Answer() int { return 42 }\n");
+    JavaProcess cli =
+        JavaProcess.start(
+            "io.berth.node.Main",
+            List.of(
+                "go",
+                "publish",
+                mod.toString(),
+                "corp.example.com/shared/lib@v1.0.0",
+                "--registry",
+                TestNodes.url(a)),
+            Map.of(),
+            List.of(),
+            tmp.resolve("publish.log"));
+    assertThat(cli.waitFor(120)).as(cli.output()).isZero();
 
-      // Kafka outage during continuous publishes: every publish succeeds, nothing is lost
-      kafka.stop();
+    OciClient onB = new OciClient(TestNodes.url(b));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                onB.head("/v2/team/app/manifests/v1").status() == 200
+                    && Http.get(TestNodes.url(b) + "/corp.example.com/shared/lib/@v/list")
+                        .body()
+                        .contains("v1.0.0"));
+
+    Path out = tmp.resolve("pulled-from-b");
+    skopeo.ok(
+        "copy",
+        "--src-tls-verify=false",
+        "docker://" + registry(b) + "/team/app:v1",
+        "oci:" + out + ":v1");
+    Map<String, byte[]> pulled = Skopeo.layoutBlobs(out);
+    assertThat(pulled).containsKey(v1.manifest().digest().hex());
+    for (Blob blob : v1.blobs()) {
+      assertThat(pulled.get(blob.digest().hex()))
+          .as(blob.digest().toString())
+          .isEqualTo(blob.bytes());
+    }
+
+    GoTool go =
+        new GoTool(tmp.resolve("go-b"))
+            .env("GOPROXY", TestNodes.url(b))
+            .env("GONOSUMDB", "corp.example.com");
+    GoTool.Result r = go.run(tmp, "mod", "download", "-json", "corp.example.com/shared/lib@v1.0.0");
+    assertThat(r.ok()).as("B serves what A published: " + r.stderr()).isTrue();
+    assertThat(r.stdout())
+        .contains(
+            a.moduleIndex()
+                .get(ModulePath.of("corp.example.com/shared/lib"), "v1.0.0")
+                .orElseThrow()
+                .getZipH1());
+
+    // retag and delete on A (real client), B follows
+    Image v2 = skopeoPush(a, "team/app:v2");
+    skopeo.ok(
+        "copy",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "docker://" + registry(a) + "/team/app:v1",
+        "docker://" + registry(a) + "/team/app:stable");
+    skopeo.ok(
+        "copy",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "docker://" + registry(a) + "/team/app:v2",
+        "docker://" + registry(a) + "/team/app:stable");
+    skopeo.ok("delete", "--tls-verify=false", "docker://" + registry(a) + "/team/app:v1");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> drained(a) && IndexDump.of(b).equals(IndexDump.of(a)));
+    Skopeo.Result gone =
+        skopeo.run(
+            "inspect", "--raw", "--tls-verify=false", "docker://" + registry(b) + "/team/app:v1");
+    assertThat(gone.code()).as("the deleted manifest is gone on B too").isNotZero();
+    JsonNode stable =
+        JSON.readTree(
+            skopeo
+                .ok("inspect", "--tls-verify=false", "docker://" + registry(b) + "/team/app:stable")
+                .out());
+    assertThat(stable.get("Digest").asText()).isEqualTo(v2.manifest().digest().toString());
+    assertThat(onB.head("/v2/team/app/manifests/" + v1.manifest().digest()).status())
+        .isEqualTo(404);
+    assertThat(applied(b, "applied")).isEqualTo(a.changeLog().lastSeq());
+  }
+
+  @Test
+  @Order(2)
+  void theTopicIsCreatedWithTheRecommendedSettingsAndDeviationsAreReported() throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+    try (Admin admin = Admin.create(p)) {
+      ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, TOPIC);
+      Config cfg = admin.describeConfigs(List.of(res)).all().get(30, TimeUnit.SECONDS).get(res);
+      assertThat(cfg.get("cleanup.policy").value()).isEqualTo("delete");
+      assertThat(cfg.get("retention.ms").value()).isEqualTo("-1");
+      assertThat(cfg.get("retention.bytes").value()).isEqualTo("-1");
+      assertThat(cfg.get("min.insync.replicas").value()).isEqualTo("1");
+      assertThat(cfg.get("unclean.leader.election.enable").value()).isEqualTo("false");
+      assertThat(
+              admin
+                  .describeTopics(List.of(TOPIC))
+                  .allTopicNames()
+                  .get(30, TimeUnit.SECONDS)
+                  .get(TOPIC)
+                  .partitions())
+          .hasSize(3);
+      assertThat(KafkaTopics.deviations(admin, TOPIC, 1)).isEmpty();
+
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic("berth.eu.compacted", 1, (short) 1)
+                      .configs(Map.of("cleanup.policy", "compact", "retention.ms", "3600000"))))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+      assertThat(KafkaTopics.deviations(admin, "berth.eu.compacted", 2))
+          .anyMatch(w -> w.startsWith("cleanup.policy=compact"))
+          .anyMatch(w -> w.startsWith("retention.ms=3600000"))
+          .anyMatch(w -> w.startsWith("min.insync.replicas=1"))
+          .anyMatch(w -> w.startsWith("replication factor 1"));
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aThirtySecondKafkaOutageDuringContinuousWritesLosesNothingAndAppliesNothingTwice()
+      throws Exception {
+    OciClient onA = new OciClient(TestNodes.url(a));
+    kafka.stop();
+    try (NodeAssembly c = new NodeAssembly(config("c", "", 0, 0, 1_000)).start()) {
+      assertThat(ready(c))
+          .as("an empty node is not ready while it cannot read the log")
+          .isEqualTo(503);
       long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       int n = 0;
       while (System.nanoTime() < until) {
+        push(onA, "outage/app", "o" + n, 1_000 + n);
         publish(a, "corp.example.com/outage", "v0.0." + n, "n" + n);
         n++;
-        Thread.sleep(300);
+        Thread.sleep(200);
       }
-      assertThat(a.changeLog().lastSeq() - a.changeLog().publishedSeq())
-          .as("backlog while Kafka is down")
-          .isGreaterThanOrEqualTo(n);
+      assertThat(n).isGreaterThan(10);
+      long backlog = a.changeLog().lastSeq() - a.changeLog().publishedSeq();
+      assertThat(backlog).as("backlog while Kafka is down").isGreaterThanOrEqualTo(n * 5L);
+      assertThat(a.metrics().get("berth_outbox_backlog").gauge().value())
+          .as("the backlog is exported")
+          .isEqualTo((double) backlog);
+      assertThat(Http.get(TestNodes.url(a) + "/metrics").body()).contains("berth_outbox_backlog");
+      assertThat(ready(c)).isEqualTo(503);
       kafka.restart();
-      int published = n;
+
+      int written = n;
       await()
-          .atMost(Duration.ofSeconds(60))
+          .atMost(Duration.ofSeconds(120))
           .until(
               () ->
-                  dump(b).keySet().stream()
-                          .filter(k -> k.startsWith("corp.example.com/outage@"))
-                          .count()
-                      == published);
+                  drained(a)
+                      && IndexDump.of(b, "go corp.example.com/outage@").size() == written
+                      && IndexDump.of(b, "tag outage/app:").size() == written);
       await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> a.changeLog().publishedSeq() == a.changeLog().lastSeq());
-      assertThat(dump(b)).isEqualTo(dump(a));
-      assertThat(applied(b, "applied"))
-          .as("every event applied exactly once on B")
-          .isEqualTo(a.changeLog().lastSeq());
-      assertThat(Http.get(TestNodes.url(b) + "/_berth/api/events").body())
-          .contains("\"caughtUp\":true");
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> IndexDump.of(b).equals(IndexDump.of(a)) && ready(c) == 200);
+      await().atMost(Duration.ofSeconds(60)).until(() -> IndexDump.of(c).equals(IndexDump.of(a)));
+      assertThat(IndexDump.of(b)).isEqualTo(IndexDump.of(a));
 
-      // a new, empty node replays the topic and ends with the same index
-      try (NodeAssembly c = new NodeAssembly(nodeConfig("c", topic, 0)).start()) {
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .until(() -> Http.get(TestNodes.url(c) + "/readyz").statusCode() == 200);
-        assertThat(dump(c)).isEqualTo(dump(a));
+      long events = a.changeLog().lastSeq();
+      assertThat(applied(b, "applied"))
+          .as("every event of A applied on B exactly once")
+          .isEqualTo(events);
+      assertThat(applied(c, "applied")).isEqualTo(events);
+      assertThat(c.changeLog().lastSeq()).as("applying writes no events of its own").isZero();
+
+      List<ChangeEvent> topic = TopicReader.readAll(kafka.bootstrap(), TOPIC);
+      Set<Long> seqs = new HashSet<>();
+      for (ChangeEvent e : topic) {
+        assertThat(e.getOriginNode()).isEqualTo("a");
+        seqs.add(e.getSeq());
       }
+      assertThat(seqs).as("every event of A is in the topic").hasSize((int) events);
+      assertThat(seqs)
+          .isEqualTo(
+              LongStream.rangeClosed(1, events)
+                  .boxed()
+                  .collect(java.util.stream.Collectors.toSet()));
+      System.out.printf(
+          "outage: %d writes, %d events, %d records in the topic, duplicates absorbed: B %.0f, C"
+              + " %.0f%n",
+          written, events, topic.size(), applied(b, "duplicate"), applied(c, "duplicate"));
     }
   }
 
   @Test
-  void conflictingVersionsAreRecordedNotApplied() throws Exception {
+  @Order(4)
+  void anEmptyNodeReplaysTheTopicIntoTheSameIndexAndIsNotReadyBefore() throws Exception {
+    try (NodeAssembly d = new NodeAssembly(config("d", "", 0, 2_000, 1_000)).start()) {
+      assertThat(ready(d)).as("not ready before it caught up").isEqualTo(503);
+      Thread.sleep(500);
+      assertThat(ready(d)).isEqualTo(503);
+      await().atMost(Duration.ofSeconds(120)).until(() -> ready(d) == 200);
+      assertThat(IndexDump.of(d))
+          .as("ready means caught up: the index is complete")
+          .isEqualTo(IndexDump.of(a));
+      assertThat(applied(d, "applied")).isEqualTo(a.changeLog().lastSeq());
+      JsonNode status = JSON.readTree(Http.get(TestNodes.url(d) + "/_berth/api/events").body());
+      assertThat(status.get("caughtUp").asBoolean()).isTrue();
+      assertThat(status.get("lastSeq").asLong()).isZero();
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aReadThatMissesOnANodeBehindTheLogWaitsForItBounded() throws Exception {
+    String topic = "berth.eu.changes.ryw";
+    try (NodeAssembly w = new NodeAssembly(config("w", topic, 0, 0, 1_000)).start();
+        NodeAssembly slow = new NodeAssembly(config("r1", topic, 0, 10_000, 60_000)).start();
+        NodeAssembly impatient = new NodeAssembly(config("r2", topic, 0, 15_000, 300)).start()) {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> ready(w) == 200 && ready(slow) == 200 && ready(impatient) == 200);
+      Image img = push(new OciClient(TestNodes.url(w)), "ryw/app", "fresh", 77);
+      await().atMost(Duration.ofSeconds(30)).until(() -> drained(w));
+      long t0 = System.nanoTime();
+      OciClient.Response r = new OciClient(TestNodes.url(slow)).get("/v2/ryw/app/manifests/fresh");
+      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertThat(r.status()).as("waited %d ms", waited).isEqualTo(200);
+      assertThat(r.body()).isEqualTo(img.manifest().bytes());
+      assertThat(
+              slow.metrics()
+                  .get("berth_read_your_writes_wait")
+                  .tag("outcome", "caught_up")
+                  .timer()
+                  .count())
+          .isEqualTo(1);
+
+      t0 = System.nanoTime();
+      OciClient.Response miss =
+          new OciClient(TestNodes.url(impatient)).get("/v2/ryw/app/manifests/fresh");
+      long gaveUp = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertThat(miss.status()).isEqualTo(404);
+      assertThat(miss.errorCode()).isEqualTo("MANIFEST_UNKNOWN");
+      assertThat(gaveUp).as("the wait is bounded (300 ms, applier 15 s behind)").isLessThan(10_000);
+      assertThat(
+              impatient
+                  .metrics()
+                  .get("berth_read_your_writes_wait")
+                  .tag("outcome", "timed_out")
+                  .timer()
+                  .count())
+          .isEqualTo(1);
+
+      OciClient.Response unknown =
+          new OciClient(TestNodes.url(slow)).get("/v2/ryw/app/manifests/never-pushed");
+      assertThat(unknown.status()).as("a tag nobody wrote is still 404").isEqualTo(404);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void conflictingGoVersionsAreRecordedNotAppliedAndVisibleInMetricsLogsAndTheApi()
+      throws Exception {
+    Logger logger = (Logger) LoggerFactory.getLogger(RocksChangeLog.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
     String topic = "berth.eu.changes.conflict";
     // both relays hold their batches for a while, so both nodes store their own v1.0.0 before
     // either sees the other's event (a true race, made deterministic)
-    try (NodeAssembly a = new NodeAssembly(nodeConfig("ca", topic, 3000)).start();
-        NodeAssembly b = new NodeAssembly(nodeConfig("cb", topic, 3000)).start()) {
-      publish(a, "corp.example.com/race", "v1.0.0", "from A");
-      publish(b, "corp.example.com/race", "v1.0.0", "from B");
+    NodeAssembly ca = new NodeAssembly(config("ca", topic, 3_000, 0, 1_000)).start();
+    NodeAssembly cb = new NodeAssembly(config("cb", topic, 3_000, 0, 1_000)).start();
+    try {
+      publish(ca, "corp.example.com/race", "v1.0.0", "from A");
+      publish(cb, "corp.example.com/race", "v1.0.0", "from B");
+      NodeAssembly fa = ca;
+      NodeAssembly fb = cb;
       await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> a.changeLog().conflicts() == 1 && b.changeLog().conflicts() == 1);
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> fa.changeLog().conflicts() == 1 && fb.changeLog().conflicts() == 1);
       ModulePath m = ModulePath.of("corp.example.com/race");
-      assertThat(a.moduleIndex().get(m, "v1.0.0").orElseThrow().getZipH1())
-          .as("a version once served never changes")
-          .isNotEqualTo(b.moduleIndex().get(m, "v1.0.0").orElseThrow().getZipH1());
-      assertThat(Http.get(TestNodes.url(a) + "/_berth/api/events").body())
+      String h1A = ca.moduleIndex().get(m, "v1.0.0").orElseThrow().getZipH1();
+      String h1B = cb.moduleIndex().get(m, "v1.0.0").orElseThrow().getZipH1();
+      assertThat(h1A).as("a version once served never changes").isNotEqualTo(h1B);
+      assertThat(Http.get(TestNodes.url(ca) + "/metrics").body())
+          .contains("berth_events_conflicts 1.0");
+      assertThat(applied(ca, "conflict")).isEqualTo(1);
+      assertThat(logs.list)
+          .anyMatch(
+              e ->
+                  e.getFormattedMessage().contains("change conflict")
+                      && e.getFormattedMessage().contains("corp.example.com/race@v1.0.0"));
+      assertThat(Http.get(TestNodes.url(ca) + "/_berth/api/events").body())
           .contains("corp.example.com/race@v1.0.0");
-      assertThat(Http.get(TestNodes.url(a) + "/metrics").body()).contains("berth_events_conflicts");
+
+      // the record survives a restart and names both contents
+      cb.close();
+      cb = new NodeAssembly(config("cb", topic, 0, 0, 1_000)).start();
+      JsonNode api = JSON.readTree(Http.get(TestNodes.url(cb) + "/_berth/api/conflicts").body());
+      assertThat(api.get("count").asLong()).isEqualTo(1);
+      JsonNode c = api.get("conflicts").get(0);
+      assertThat(c.get("key").asText()).isEqualTo("go:corp.example.com/race@v1.0.0");
+      assertThat(c.get("originNode").asText()).isEqualTo("ca");
+      assertThat(c.get("field").asText()).isEqualTo("zip_h1");
+      assertThat(c.get("local").asText()).isEqualTo(h1B);
+      assertThat(c.get("remote").asText()).isEqualTo(h1A);
+      assertThat(Http.get(TestNodes.url(cb) + "/_berth/api/conflicts?limit=0").statusCode())
+          .isEqualTo(400);
+    } finally {
+      logger.detachAppender(logs);
+      cb.close();
+      ca.close();
     }
   }
 
   @Test
-  void crashBetweenCommitAndPublishPublishesExactlyOnce() throws Exception {
+  @Order(7)
+  void aCrashBetweenCommitAndPublishPublishesEachEventExactlyOnce() throws Exception {
     String topic = "berth.eu.changes.crash";
-    try (NodeAssembly b = new NodeAssembly(nodeConfig("xb", topic, 0)).start()) {
+    try (NodeAssembly xb = new NodeAssembly(config("xb", topic, 0, 0, 1_000)).start()) {
       Path dataA = tmp.resolve("xa");
       Map<String, String> env =
           Map.of(
@@ -197,9 +505,10 @@ class ChangeLogKafkaIT {
               "BERTH_EVENTS_PARTITIONS", "3",
               "BERTH_EVENTS_REPLICATION_FACTOR", "1",
               "BERTH_EVENTS_MIN_INSYNC_REPLICAS", "1");
-      java.util.HashMap<String, String> slow = new java.util.HashMap<>(env);
-      slow.put("BERTH_EVENTS_RELAY_DELAY_MILLIS", "60000");
-      NodeProcess a = NodeProcess.start(dataA, slow, tmp.resolve("xa.log"));
+      Map<String, String> slow = new HashMap<>(env);
+      slow.put("BERTH_EVENTS_RELAY_DELAY_MILLIS", "600000");
+      long committed;
+      NodeProcess xa = NodeProcess.start(dataA, slow, tmp.resolve("xa.log"));
       try {
         Path zip =
             GoModules.zip(
@@ -209,38 +518,53 @@ class ChangeLogKafkaIT {
                 Map.of("go.mod", "module corp.example.com/crash\n"));
         var r =
             Http.putFile(
-                a.url() + "/_berth/api/go/publish/corp.example.com/crash/@v/v1.0.0.zip", zip);
+                xa.url() + "/_berth/api/go/publish/corp.example.com/crash/@v/v1.0.0.zip", zip);
         assertThat(r.statusCode()).isEqualTo(201);
-        var status = Http.get(a.url() + "/_berth/api/events").body();
-        assertThat(status).contains("\"lastSeq\":1").contains("\"publishedSeq\":0");
-        a.kill9();
+        push(new OciClient(xa.url()), "crash/app", "v1", 5);
+        JsonNode status = JSON.readTree(Http.get(xa.url() + "/_berth/api/events").body());
+        committed = status.get("lastSeq").asLong();
+        assertThat(committed)
+            .as("the Go version, the image's blob links, manifest and tag")
+            .isGreaterThanOrEqualTo(5);
+        assertThat(status.get("publishedSeq").asLong())
+            .as("committed and acknowledged, not yet published")
+            .isZero();
+        xa.kill9();
       } finally {
-        a.close();
+        xa.close();
       }
-      Thread.sleep(1000);
-      assertThat(dump(b)).as("nothing was published before the crash").isEmpty();
+      assertThat(TopicReader.readAll(kafka.bootstrap(), topic))
+          .as("the crash hit the window: nothing reached the topic")
+          .isEmpty();
+      assertThat(IndexDump.of(xb)).isEmpty();
+
       NodeProcess again = NodeProcess.start(dataA, env, tmp.resolve("xa2.log"));
       try {
         await()
-            .atMost(Duration.ofSeconds(30))
-            .until(() -> dump(b).containsKey("corp.example.com/crash@v1.0.0"));
-        await()
-            .atMost(Duration.ofSeconds(30))
+            .atMost(Duration.ofSeconds(60))
             .until(
                 () ->
-                    Http.get(again.url() + "/_berth/api/events")
-                        .body()
-                        .contains("\"publishedSeq\":1"));
-        Thread.sleep(1000);
-        assertThat(applied(b, "applied")).isEqualTo(1.0);
-        assertThat(applied(b, "duplicate")).isZero();
+                    JSON.readTree(Http.get(again.url() + "/_berth/api/events").body())
+                            .get("publishedSeq")
+                            .asLong()
+                        == committed);
+        await().atMost(Duration.ofSeconds(60)).until(() -> applied(xb, "applied") == committed);
+        List<ChangeEvent> inTopic = TopicReader.readAll(kafka.bootstrap(), topic);
+        List<Long> seqs = new ArrayList<>();
+        for (ChangeEvent e : inTopic) {
+          assertThat(e.getOriginNode()).isEqualTo("xa");
+          seqs.add(e.getSeq());
+        }
+        assertThat(seqs)
+            .as("each committed event is in the topic exactly once")
+            .containsExactlyInAnyOrderElementsOf(
+                LongStream.rangeClosed(1, committed).boxed().toList());
+        assertThat(applied(xb, "duplicate")).isZero();
+        assertThat(IndexDump.of(xb, "go ")).containsKey("go corp.example.com/crash@v1.0.0");
+        assertThat(IndexDump.of(xb, "tag ")).containsKey("tag crash/app:v1");
       } finally {
         again.stop();
       }
     }
-  }
-
-  static List<String> keys(NodeAssembly n) {
-    return List.copyOf(dump(n).keySet());
   }
 }

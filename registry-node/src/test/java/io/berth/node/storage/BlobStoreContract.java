@@ -7,12 +7,15 @@ import io.berth.common.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@link BlobStore} contract. Every implementation's test extends this class and provides a
@@ -20,6 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class BlobStoreContract {
   protected BlobStore store;
+
+  @TempDir Path adoptDir;
 
   /** A new, empty store. */
   protected abstract BlobStore newStore() throws Exception;
@@ -50,6 +55,33 @@ public abstract class BlobStoreContract {
     assertThat(b.digest()).isEqualTo(Digest.sha256(content));
     assertThat(b.size()).isEqualTo(content.length);
     assertThat(store.stat(b.digest())).get().extracting(StoredBlob::size).isEqualTo(300_000L);
+    try (InputStream in = store.open(b.digest()).orElseThrow().openStream()) {
+      assertThat(in.readAllBytes()).isEqualTo(content);
+    }
+  }
+
+  @Test
+  void adoptStoresAFileUnderItsDigestAndRejectsAWrongOne() throws Exception {
+    byte[] content = random(700_000, 11);
+    Path wrong = Files.write(adoptDir.resolve("wrong"), content);
+    Digest other = Digest.sha256(random(10, 12));
+    assertThatThrownBy(() -> store.adopt(wrong, PutExpectation.digest(other)))
+        .isInstanceOf(BlobRejectedException.class);
+    assertThat(Files.readAllBytes(wrong))
+        .as("a rejected file is left untouched")
+        .isEqualTo(content);
+    assertThat(store.stat(Digest.sha256(content))).isEmpty();
+    assertThat(noTemporaryData()).isTrue();
+
+    Path file = Files.write(adoptDir.resolve("upload"), content);
+    StoredBlob b = store.adopt(file, PutExpectation.digest(Digest.sha256(content)));
+    assertThat(b.digest()).isEqualTo(Digest.sha256(content));
+    assertThat(b.size()).isEqualTo(content.length);
+    try (InputStream in = store.open(b.digest()).orElseThrow().openStream()) {
+      assertThat(in.readAllBytes()).isEqualTo(content);
+    }
+    Path again = Files.write(adoptDir.resolve("again"), content);
+    assertThat(store.adopt(again, PutExpectation.any()).digest()).isEqualTo(b.digest());
     try (InputStream in = store.open(b.digest()).orElseThrow().openStream()) {
       assertThat(in.readAllBytes()).isEqualTo(content);
     }

@@ -52,6 +52,7 @@ public final class KafkaChangePublisher implements ChangePublisher {
 
   @Override
   public void publish(List<ChangeEvent> events) throws PublishException {
+    List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
     try {
       if (!topicReady) {
         ensureTopic.run();
@@ -60,7 +61,6 @@ public final class KafkaChangePublisher implements ChangePublisher {
       if (producer == null) {
         producer = new KafkaProducer<>(props);
       }
-      List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
       for (ChangeEvent e : events) {
         acks.add(producer.send(new ProducerRecord<>(topic, e.getKey(), e.toByteArray())));
       }
@@ -69,16 +69,35 @@ public final class KafkaChangePublisher implements ChangePublisher {
         f.get(20, TimeUnit.SECONDS);
       }
     } catch (ExecutionException e) {
+      int ok = acknowledgedPrefix(acks);
       reset();
-      throw new PublishException("Kafka rejected the batch: " + e.getCause(), e.getCause());
+      throw new PublishException("Kafka rejected the batch: " + e.getCause(), e.getCause(), ok);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       reset();
       throw new PublishException("interrupted", e);
     } catch (Exception e) {
+      int ok = acknowledgedPrefix(acks);
       reset();
-      throw new PublishException("Kafka unavailable: " + e, e);
+      throw new PublishException("Kafka unavailable: " + e, e, ok);
     }
+  }
+
+  /** How many leading sends completed successfully (they are durably in the topic). */
+  private static int acknowledgedPrefix(List<Future<RecordMetadata>> acks) {
+    int n = 0;
+    for (Future<RecordMetadata> f : acks) {
+      if (!f.isDone()) {
+        break;
+      }
+      try {
+        f.get(0, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        break;
+      }
+      n++;
+    }
+    return n;
   }
 
   private void reset() {

@@ -2,6 +2,7 @@ package io.berth.node.events.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.berth.node.events.ChangeSubscriber;
+import io.berth.node.events.LogPosition;
 import io.berth.proto.events.v1.ChangeEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +10,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,14 +32,19 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link ChangeSubscriber} on Kafka. Each node is its own consumer group and reads every partition
  * of the region topic (manual assignment: no rebalance pauses). Offsets are committed only by
- * {@link #commit}, after the applier has durably applied what was polled. Connects lazily, so a
- * node starts while Kafka is down.
+ * {@link #commit}, after the applier has durably applied what was polled; {@link #rewind} closes
+ * the consumer so the next poll resumes from the committed offsets. Connects lazily, so a node
+ * starts while Kafka is down. {@link #end} asks the broker through a separate (thread-safe) admin
+ * client.
  */
 public final class KafkaChangeSubscriber implements ChangeSubscriber {
   private static final Logger log = LoggerFactory.getLogger(KafkaChangeSubscriber.class);
 
   private final Properties props = new Properties();
+  private final Properties adminProps = new Properties();
   private final String topic;
+  private Admin admin;
+  private volatile List<TopicPartition> partitions;
   private final Runnable ensureTopic;
   private KafkaConsumer<String, byte[]> consumer;
   private Map<TopicPartition, Long> endAtStart;
@@ -52,6 +66,10 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, groupId + "-end-offsets");
+    adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
+    adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
   }
 
   private void connect() {
@@ -76,7 +94,11 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
           c.seekToBeginning(List.of(tp));
         }
       }
-      endAtStart = c.endOffsets(tps);
+      if (endAtStart == null) {
+        endAtStart = c.endOffsets(tps);
+      }
+      partitions = List.copyOf(tps);
+      pending.clear();
       consumer = c;
     } catch (RuntimeException e) {
       c.close(Duration.ZERO);
@@ -121,8 +143,73 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
   }
 
   @Override
+  public void rewind() {
+    pending.clear();
+    if (consumer != null) {
+      consumer.close(Duration.ZERO);
+      consumer = null;
+    }
+  }
+
+  @Override
   public boolean caughtUp() {
     return caughtUp;
+  }
+
+  @Override
+  public LogPosition position() {
+    if (consumer == null) {
+      return LogPosition.START;
+    }
+    Map<Integer, Long> next = new HashMap<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      next.put(tp.partition(), consumer.position(tp));
+    }
+    return new LogPosition(next);
+  }
+
+  @Override
+  public LogPosition end(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      Admin a = admin();
+      List<TopicPartition> tps = partitions;
+      if (tps == null) {
+        TopicDescription d =
+            a.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(left(deadline), TimeUnit.NANOSECONDS)
+                .get(topic);
+        List<TopicPartition> found = new ArrayList<>();
+        d.partitions().forEach(p -> found.add(new TopicPartition(topic, p.partition())));
+        tps = found;
+      }
+      Map<TopicPartition, OffsetSpec> query = new HashMap<>();
+      for (TopicPartition tp : tps) {
+        query.put(tp, OffsetSpec.latest());
+      }
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> r =
+          a.listOffsets(query).all().get(left(deadline), TimeUnit.NANOSECONDS);
+      Map<Integer, Long> next = new HashMap<>();
+      r.forEach((tp, info) -> next.put(tp.partition(), info.offset()));
+      return new LogPosition(next);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the end of " + topic + " is unknown: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static long left(long deadline) {
+    return Math.max(1, deadline - System.nanoTime());
+  }
+
+  private synchronized Admin admin() {
+    if (admin == null) {
+      admin = Admin.create(adminProps);
+    }
+    return admin;
   }
 
   @Override
@@ -130,6 +217,12 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
     if (consumer != null) {
       consumer.close(Duration.ofSeconds(2));
       consumer = null;
+    }
+    synchronized (this) {
+      if (admin != null) {
+        admin.close(Duration.ofSeconds(2));
+        admin = null;
+      }
     }
   }
 }

@@ -15,9 +15,11 @@ import java.util.List;
  * sumdb_objects     &lt;db name&gt; / &lt;tile path&gt;              SumdbObjectRecord
  * sumdb_answers     &lt;db name&gt; / latest | lookup/.. | tile/...p/W   CachedUpstreamAnswer (local)
  * outbox            seq (8 bytes, big-endian)              ChangeEvent (this node's events)
- * applied           &lt;region&gt; \0 &lt;node&gt; \0 seq (8 bytes)   Hlc of the applied remote event
+ * applied           &lt;region&gt; \0 &lt;node&gt; \0 &lt;incarnation&gt; \0 seq (8 bytes)   Hlc of the applied remote event
+ * conflicts         detected millis (8 bytes) + applied key  ChangeConflictRecord (remote change that lost)
  * meta              "seq" / "published_seq"                8-byte big-endian counters
  * meta              "hlc"                                  Hlc (last clock reading, persisted)
+ * meta              "incarnation"                          UTF-8 id drawn when the index was created
  * oci_manifests     &lt;repository&gt; \0 &lt;digest&gt;             OciManifestRecord (live or tombstone)
  * oci_tags          &lt;repository&gt; \0 &lt;tag&gt;                OciTagRecord (live or tombstone)
  * oci_links         &lt;repository&gt; \0 &lt;digest&gt;             OciBlobLinkRecord (live or tombstone)
@@ -51,6 +53,7 @@ public final class KeyLayout {
   public static final String CF_ARTIFACTS = "artifacts";
   public static final String CF_LINK_FENCES = "link_fences";
   public static final String CF_OCI_UPSTREAM_TAGS = "oci_upstream_tags";
+  public static final String CF_CONFLICTS = "conflicts";
 
   /** Every column family the index opens, in a fixed order. */
   public static final List<String> COLUMN_FAMILIES =
@@ -69,12 +72,14 @@ public final class KeyLayout {
           CF_OCI_UPLOADS,
           CF_ARTIFACTS,
           CF_LINK_FENCES,
-          CF_OCI_UPSTREAM_TAGS);
+          CF_OCI_UPSTREAM_TAGS,
+          CF_CONFLICTS);
 
   public static final byte[] META_SCHEMA_VERSION = utf8("schema_version");
   public static final byte[] META_SEQ = utf8("seq");
   public static final byte[] META_PUBLISHED_SEQ = utf8("published_seq");
   public static final byte[] META_HLC = utf8("hlc");
+  public static final byte[] META_INCARNATION = utf8("incarnation");
 
   private KeyLayout() {}
 
@@ -107,9 +112,22 @@ public final class KeyLayout {
     return key == null ? 0 : java.nio.ByteBuffer.wrap(key).getLong();
   }
 
-  public static byte[] applied(String region, String node, long seq) {
-    byte[] head = utf8(region + '\0' + node + '\0');
+  public static byte[] applied(String region, String node, String incarnation, long seq) {
+    byte[] head = utf8(region + '\0' + node + '\0' + incarnation + '\0');
     return java.nio.ByteBuffer.allocate(head.length + 8).put(head).putLong(seq).array();
+  }
+
+  /** The mark of an event that carries no incarnation (written before incarnations existed). */
+  public static byte[] applied(String region, String node, long seq) {
+    return applied(region, node, "", seq);
+  }
+
+  /** A conflict key: detection time first, so a scan lists conflicts oldest first. */
+  public static byte[] conflict(long detectedMillis, byte[] appliedKey) {
+    return java.nio.ByteBuffer.allocate(8 + appliedKey.length)
+        .putLong(detectedMillis)
+        .put(appliedKey)
+        .array();
   }
 
   /** {@code <repository> \0 <part>}: a manifest, tag or blob-link key. */

@@ -8,9 +8,13 @@ import io.berth.node.index.HybridClock;
 import io.berth.node.index.IndexException;
 import io.berth.proto.events.v1.ChangeEvent;
 import io.berth.proto.index.v1.ArtifactMark;
+import io.berth.proto.index.v1.ChangeConflictRecord;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link ChangeLog} on RocksDB. Local mutations go through {@link #record}: the mutation, its event
  * in the outbox, the new sequence number and the clock reading are one synced WriteBatch, written
- * under one lock so sequence order is commit order (the relay never sees a gap).
+ * under one lock so sequence order is commit order (the relay never sees a gap). Remote events are
+ * applied under the same lock, with their dedupe mark, the merged clock reading and (if they lose
+ * to local state) a conflict record in the same synced batch.
  */
 public final class RocksChangeLog implements ChangeLog {
   private static final Logger log = LoggerFactory.getLogger(RocksChangeLog.class);
@@ -33,10 +39,16 @@ public final class RocksChangeLog implements ChangeLog {
   private final RocksIndexStore store;
   private final String nodeId;
   private final String region;
+  private final String incarnation;
   private final HybridClock clock;
+  private final long maxSkewMillis;
   private final Object commitLock = new Object();
   private final AtomicLong conflicts = new AtomicLong();
   private final ArrayDeque<String> recentConflicts = new ArrayDeque<>();
+  private volatile boolean outboxSkipped;
+  private final Object newEvents = new Object();
+  private final Object publishLock = new Object();
+  private volatile long committedSeq;
   private long seq;
   private volatile long published;
   private RocksModuleIndex modules;
@@ -54,6 +66,7 @@ public final class RocksChangeLog implements ChangeLog {
     this.nodeId = nodeId;
     this.region = region;
     this.seq = KeyLayout.seqOf(store.get(KeyLayout.CF_META, KeyLayout.META_SEQ));
+    this.committedSeq = seq;
     this.published = KeyLayout.seqOf(store.get(KeyLayout.CF_META, KeyLayout.META_PUBLISHED_SEQ));
     byte[] h = store.get(KeyLayout.CF_META, KeyLayout.META_HLC);
     Hlc persisted = Hlc.ZERO;
@@ -66,6 +79,36 @@ public final class RocksChangeLog implements ChangeLog {
       }
     }
     this.clock = new HybridClock(System::currentTimeMillis, persisted, maxSkewMillis);
+    this.maxSkewMillis = maxSkewMillis;
+    byte[] inc = store.get(KeyLayout.CF_META, KeyLayout.META_INCARNATION);
+    if (inc == null) {
+      byte[] random = new byte[8];
+      new SecureRandom().nextBytes(random);
+      String fresh = HexFormat.of().formatHex(random);
+      store.write(
+          b ->
+              b.put(
+                  store.cf(KeyLayout.CF_META),
+                  KeyLayout.META_INCARNATION,
+                  fresh.getBytes(StandardCharsets.UTF_8)));
+      this.incarnation = fresh;
+    } else {
+      this.incarnation = new String(inc, StandardCharsets.UTF_8);
+    }
+    long[] count = {0};
+    store.scan(KeyLayout.CF_CONFLICTS, new byte[0], (k, v) -> count[0]++);
+    conflicts.set(count[0]);
+  }
+
+  /**
+   * Benchmarks only, never production: index mutations are still written in one synced batch but
+   * without their outbox events, so nothing is ever replicated. It exists to measure the cost of
+   * the change log ({@code events.unsafeSkipOutbox}).
+   */
+  public void skipOutboxForBenchmarks() {
+    outboxSkipped = true;
+    log.warn(
+        "events.unsafeSkipOutbox is on: index changes write NO change events (benchmarks only)");
   }
 
   public void attach(RocksModuleIndex modules, RocksSumdbIndex sumdb) {
@@ -120,6 +163,7 @@ public final class RocksChangeLog implements ChangeLog {
                 .setSchema(SCHEMA)
                 .setOriginRegion(region)
                 .setOriginNode(nodeId)
+                .setOriginIncarnation(incarnation)
                 .setSeq(next)
                 .setHlc(proto(h))
                 .setKey(d.key());
@@ -128,6 +172,14 @@ public final class RocksChangeLog implements ChangeLog {
       }
       Hlc last = h;
       long lastSeq = next;
+      if (outboxSkipped) {
+        store.write(
+            batch -> {
+              mutation.apply(batch);
+              batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_HLC, proto(last).toByteArray());
+            });
+        return events;
+      }
       long now = System.currentTimeMillis();
       store.write(
           batch -> {
@@ -141,6 +193,10 @@ public final class RocksChangeLog implements ChangeLog {
             batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_HLC, proto(last).toByteArray());
           });
       seq = lastSeq;
+      committedSeq = lastSeq;
+      synchronized (newEvents) {
+        newEvents.notifyAll();
+      }
       return events;
     }
   }
@@ -160,6 +216,11 @@ public final class RocksChangeLog implements ChangeLog {
   @Override
   public String region() {
     return region;
+  }
+
+  @Override
+  public String incarnation() {
+    return incarnation;
   }
 
   @Override
@@ -192,8 +253,24 @@ public final class RocksChangeLog implements ChangeLog {
   }
 
   @Override
+  public boolean awaitAfter(long after, java.time.Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    synchronized (newEvents) {
+      while (committedSeq <= after) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        newEvents.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+  }
+
+  @Override
   public void markPublished(long upTo) {
-    synchronized (commitLock) {
+    // its own lock, not the commit lock: the relay's fsync must not stall local writes
+    synchronized (publishLock) {
       if (upTo <= published) {
         return;
       }
@@ -207,8 +284,16 @@ public final class RocksChangeLog implements ChangeLog {
 
   @Override
   public int trimPublished(long beforeMillis) {
+    return trim(beforeMillis, published);
+  }
+
+  @Override
+  public int trimAll(long beforeMillis) {
+    return trim(beforeMillis, lastSeq());
+  }
+
+  private int trim(long beforeMillis, long limit) {
     List<byte[]> doomed = new ArrayList<>();
-    long limit = published;
     store.scanFrom(
         KeyLayout.CF_OUTBOX,
         KeyLayout.seq(0),
@@ -240,17 +325,35 @@ public final class RocksChangeLog implements ChangeLog {
 
   @Override
   public ApplyResult apply(ChangeEvent event) {
-    if (event.getOriginNode().equals(nodeId) && event.getOriginRegion().equals(region)) {
+    if (own(event)) {
       return ApplyResult.OWN;
     }
-    byte[] mark = KeyLayout.applied(event.getOriginRegion(), event.getOriginNode(), event.getSeq());
-    if (store.get(KeyLayout.CF_APPLIED, mark) != null) {
-      return ApplyResult.DUPLICATE;
-    }
+    byte[] mark =
+        KeyLayout.applied(
+            event.getOriginRegion(),
+            event.getOriginNode(),
+            event.getOriginIncarnation(),
+            event.getSeq());
     Hlc remote = new Hlc(event.getHlc().getWallMillis(), event.getHlc().getLogical());
     ApplyResult[] result = {ApplyResult.UNSUPPORTED};
+    ChangeConflictRecord[] conflict = {null};
     synchronized (commitLock) {
+      if (store.get(KeyLayout.CF_APPLIED, mark) != null) {
+        return ApplyResult.DUPLICATE;
+      }
+      long skewedBefore = clock.skewedObservations();
       Hlc h = clock.observe(remote);
+      if (clock.skewedObservations() > skewedBefore) {
+        log.warn(
+            "clock skew: event {}#{} from {}/{} is stamped {} ms ahead of this node's clock (more"
+                + " than {} ms); merged anyway so ordering holds, fix the clocks (NTP)",
+            event.getKey(),
+            event.getSeq(),
+            event.getOriginRegion(),
+            event.getOriginNode(),
+            remote.wallMillis() - System.currentTimeMillis(),
+            maxSkewMillis);
+      }
       store.write(
           batch -> {
             result[0] = applyInto(event, batch);
@@ -259,18 +362,18 @@ public final class RocksChangeLog implements ChangeLog {
             }
             batch.put(store.cf(KeyLayout.CF_APPLIED), mark, proto(remote).toByteArray());
             batch.put(store.cf(KeyLayout.CF_META), KeyLayout.META_HLC, proto(h).toByteArray());
+            if (result[0] == ApplyResult.CONFLICT) {
+              conflict[0] = conflictRecord(event);
+              batch.put(
+                  store.cf(KeyLayout.CF_CONFLICTS),
+                  KeyLayout.conflict(conflict[0].getDetectedUnixMillis(), mark),
+                  conflict[0].toByteArray());
+            }
           });
     }
-    if (result[0] == ApplyResult.CONFLICT) {
-      String what =
-          event.getKey()
-              + " from "
-              + event.getOriginRegion()
-              + "/"
-              + event.getOriginNode()
-              + "#"
-              + event.getSeq();
-      log.warn("change conflict: {} lost to local state", what);
+    if (conflict[0] != null) {
+      String what = describe(conflict[0]);
+      log.warn("change conflict: {} lost to local state (this node keeps its own)", what);
       conflicts.incrementAndGet();
       synchronized (recentConflicts) {
         recentConflicts.addLast(what);
@@ -280,6 +383,42 @@ public final class RocksChangeLog implements ChangeLog {
       }
     }
     return result[0];
+  }
+
+  private ChangeConflictRecord conflictRecord(ChangeEvent event) {
+    ChangeConflictRecord.Builder b =
+        ChangeConflictRecord.newBuilder()
+            .setKey(event.getKey())
+            .setOriginRegion(event.getOriginRegion())
+            .setOriginNode(event.getOriginNode())
+            .setOriginIncarnation(event.getOriginIncarnation())
+            .setSeq(event.getSeq())
+            .setHlcWallMillis(event.getHlc().getWallMillis())
+            .setHlcLogical(event.getHlc().getLogical())
+            .setDetectedUnixMillis(System.currentTimeMillis());
+    if (event.getChangeCase() == ChangeEvent.ChangeCase.GO_VERSION_STORED) {
+      String[] diff = modules.conflictOf(event.getGoVersionStored().getRecord());
+      if (diff != null) {
+        b.setField(diff[0]).setLocalValue(diff[1]).setRemoteValue(diff[2]);
+      }
+    }
+    return b.build();
+  }
+
+  private static String describe(ChangeConflictRecord c) {
+    String s =
+        c.getKey() + " from " + c.getOriginRegion() + "/" + c.getOriginNode() + "#" + c.getSeq();
+    if (!c.getField().isEmpty()) {
+      s +=
+          " ("
+              + c.getField()
+              + ": local "
+              + c.getLocalValue()
+              + ", remote "
+              + c.getRemoteValue()
+              + ")";
+    }
+    return s;
   }
 
   /**
@@ -321,13 +460,26 @@ public final class RocksChangeLog implements ChangeLog {
 
   @Override
   public boolean holds(ChangeEvent event) {
-    if (event.getOriginNode().equals(nodeId) && event.getOriginRegion().equals(region)) {
+    if (own(event)) {
       return event.getSeq() <= lastSeq();
     }
     return store.get(
             KeyLayout.CF_APPLIED,
-            KeyLayout.applied(event.getOriginRegion(), event.getOriginNode(), event.getSeq()))
+            KeyLayout.applied(
+                event.getOriginRegion(),
+                event.getOriginNode(),
+                event.getOriginIncarnation(),
+                event.getSeq()))
         != null;
+  }
+
+  /**
+   * Whether this node incarnation wrote {@code event} (an earlier incarnation is another origin).
+   */
+  private boolean own(ChangeEvent event) {
+    return event.getOriginNode().equals(nodeId)
+        && event.getOriginRegion().equals(region)
+        && event.getOriginIncarnation().equals(incarnation);
   }
 
   @Override
@@ -368,7 +520,36 @@ public final class RocksChangeLog implements ChangeLog {
   @Override
   public List<String> recentConflicts() {
     synchronized (recentConflicts) {
+      if (recentConflicts.isEmpty() && conflicts.get() > 0) {
+        for (ChangeConflictRecord c : conflictRecords(100)) {
+          recentConflicts.addLast(describe(c));
+        }
+      }
       return List.copyOf(recentConflicts);
     }
+  }
+
+  @Override
+  public List<ChangeConflictRecord> conflictRecords(int max) {
+    ArrayDeque<ChangeConflictRecord> out = new ArrayDeque<>();
+    store.scan(
+        KeyLayout.CF_CONFLICTS,
+        new byte[0],
+        (k, v) -> {
+          try {
+            out.addLast(ChangeConflictRecord.parseFrom(v));
+          } catch (InvalidProtocolBufferException e) {
+            throw new IndexException("corrupt conflict record", e);
+          }
+          if (out.size() > max) {
+            out.removeFirst();
+          }
+        });
+    return List.copyOf(out);
+  }
+
+  @Override
+  public long skewedClockReadings() {
+    return clock.skewedObservations();
   }
 }

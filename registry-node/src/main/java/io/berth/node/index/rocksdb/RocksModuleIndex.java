@@ -90,6 +90,35 @@ public final class RocksModuleIndex implements ModuleIndex {
     return ChangeLog.ApplyResult.APPLIED;
   }
 
+  /**
+   * The first content field in which {@code remote} differs from the stored record, as {field,
+   * local value, remote value}, or null if it does not conflict.
+   */
+  String[] conflictOf(ModuleVersionRecord remote) {
+    byte[] raw =
+        store.get(
+            KeyLayout.CF_GOMOD_VERSIONS,
+            KeyLayout.moduleVersion(remote.getModulePath(), remote.getVersion()));
+    ModuleVersionRecord current = raw == null ? null : parseRecord(raw);
+    String field = conflictField(current, remote);
+    if (field == null) {
+      return null;
+    }
+    for (String preferred : List.of("zip_h1", "mod_h1")) {
+      FieldDescriptor p = ModuleVersionRecord.getDescriptor().findFieldByName(preferred);
+      if (current.hasField(p)
+          && remote.hasField(p)
+          && !current.getField(p).equals(remote.getField(p))) {
+        field = preferred;
+        break;
+      }
+    }
+    FieldDescriptor f = ModuleVersionRecord.getDescriptor().findFieldByName(field);
+    return new String[] {
+      field, String.valueOf(current.getField(f)), String.valueOf(remote.getField(f))
+    };
+  }
+
   /** The merged record, or null if a content field differs (immutable versions). */
   private static ModuleVersionRecord mergeFields(
       ModuleVersionRecord current, ModuleVersionRecord update) {

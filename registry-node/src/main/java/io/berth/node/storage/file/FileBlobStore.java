@@ -81,35 +81,17 @@ public final class FileBlobStore implements BlobStore {
         int n;
         while ((n = in.read(buf)) != -1) {
           total += n;
-          if (total > expectation.maxSize()) {
-            throw new BlobRejectedException(
-                BlobRejectedException.Reason.TOO_LARGE,
-                "content exceeds the limit of " + expectation.maxSize() + " bytes");
-          }
-          if (expectation.size() >= 0 && total > expectation.size()) {
-            throw new BlobRejectedException(
-                BlobRejectedException.Reason.SIZE_MISMATCH,
-                "content is longer than the declared " + expectation.size() + " bytes");
-          }
+          checkRunning(total, expectation);
           md.update(buf, 0, n);
           bb.clear().limit(n);
           while (bb.hasRemaining()) {
             out.write(bb);
           }
         }
-        if (expectation.size() >= 0 && total != expectation.size()) {
-          throw new BlobRejectedException(
-              BlobRejectedException.Reason.SIZE_MISMATCH,
-              "content has " + total + " bytes, declared " + expectation.size());
-        }
+        checkSize(total, expectation);
         out.force(true);
       }
-      Digest actual = Digest.of(expectation.algorithm(), md.digest());
-      if (expectation.digest() != null && !expectation.digest().equals(actual)) {
-        throw new BlobRejectedException(
-            BlobRejectedException.Reason.DIGEST_MISMATCH,
-            "content digest " + actual + " does not match " + expectation.digest());
-      }
+      Digest actual = checkDigest(md, expectation);
       Path target = pathOf(actual);
       try {
         Files.createDirectories(target.getParent());
@@ -134,6 +116,78 @@ public final class FileBlobStore implements BlobStore {
         Files.deleteIfExists(temp);
       }
     }
+  }
+
+  /**
+   * Hashes the file where it is and renames it into place, so a finished upload is neither copied
+   * nor synced a second time (the caller made its content durable). A file on another file system
+   * is streamed through {@link #put} instead.
+   */
+  @Override
+  public StoredBlob adopt(Path file, PutExpectation expectation) throws IOException {
+    MessageDigest md = expectation.algorithm().newMessageDigest();
+    long total = 0;
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer bb = ByteBuffer.allocate(BUFFER);
+      int n;
+      while ((n = in.read(bb.clear())) != -1) {
+        total += n;
+        checkRunning(total, expectation);
+        md.update(bb.array(), 0, n);
+      }
+    }
+    checkSize(total, expectation);
+    Digest actual = checkDigest(md, expectation);
+    Path target = pathOf(actual);
+    try {
+      Files.createDirectories(target.getParent());
+      if (Files.exists(target) && touch(actual)) {
+        return new StoredBlob(actual, total, modifiedOrNow(target));
+      }
+      Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
+      try {
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        return BlobStore.super.adopt(file, expectation);
+      } catch (FileAlreadyExistsException e) {
+        // a concurrent put of the same content won; content addressing makes them identical
+      }
+      fsyncDirectory(target.getParent());
+      return new StoredBlob(actual, total, modifiedOrNow(target));
+    } catch (IOException e) {
+      throw new StorageException("cannot store blob " + actual, e);
+    }
+  }
+
+  private static void checkRunning(long total, PutExpectation expectation) {
+    if (total > expectation.maxSize()) {
+      throw new BlobRejectedException(
+          BlobRejectedException.Reason.TOO_LARGE,
+          "content exceeds the limit of " + expectation.maxSize() + " bytes");
+    }
+    if (expectation.size() >= 0 && total > expectation.size()) {
+      throw new BlobRejectedException(
+          BlobRejectedException.Reason.SIZE_MISMATCH,
+          "content is longer than the declared " + expectation.size() + " bytes");
+    }
+  }
+
+  private static void checkSize(long total, PutExpectation expectation) {
+    if (expectation.size() >= 0 && total != expectation.size()) {
+      throw new BlobRejectedException(
+          BlobRejectedException.Reason.SIZE_MISMATCH,
+          "content has " + total + " bytes, declared " + expectation.size());
+    }
+  }
+
+  private static Digest checkDigest(MessageDigest md, PutExpectation expectation) {
+    Digest actual = Digest.of(expectation.algorithm(), md.digest());
+    if (expectation.digest() != null && !expectation.digest().equals(actual)) {
+      throw new BlobRejectedException(
+          BlobRejectedException.Reason.DIGEST_MISMATCH,
+          "content digest " + actual + " does not match " + expectation.digest());
+    }
+    return actual;
   }
 
   @Override

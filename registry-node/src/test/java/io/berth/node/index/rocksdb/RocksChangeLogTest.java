@@ -2,9 +2,12 @@ package io.berth.node.index.rocksdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.common.Hlc;
 import io.berth.common.ModulePath;
 import io.berth.node.index.ChangeLog;
 import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.proto.events.v1.GoVersionStored;
+import io.berth.proto.index.v1.ChangeConflictRecord;
 import io.berth.proto.index.v1.ModuleVersionRecord;
 import java.nio.file.Path;
 import java.util.List;
@@ -100,6 +103,139 @@ class RocksChangeLogTest {
     }
   }
 
+  private static RocksChangeLog open(RocksIndexStore store, String node) {
+    RocksChangeLog log = new RocksChangeLog(store, node, "eu", 60_000);
+    RocksModuleIndex idx = new RocksModuleIndex(store, log);
+    log.attach(idx, new RocksSumdbIndex(store, log));
+    return log;
+  }
+
+  private static ChangeEvent remote(String node, String incarnation, long seq, Hlc hlc, String v) {
+    return ChangeEvent.newBuilder()
+        .setSchema(1)
+        .setOriginRegion("eu")
+        .setOriginNode(node)
+        .setOriginIncarnation(incarnation)
+        .setSeq(seq)
+        .setHlc(RocksChangeLog.proto(hlc))
+        .setKey("go:example.com/m@" + v)
+        .setGoVersionStored(GoVersionStored.newBuilder().setRecord(rec(v, "sha256:" + seq)))
+        .build();
+  }
+
+  @Test
+  void theClockSurvivesRestartIncludingReadingsObservedFromOtherNodes() {
+    Hlc farAhead = new Hlc(System.currentTimeMillis() + 3_600_000, 5);
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = open(store, "a");
+      assertThat(log.apply(remote("b", "ib", 1, farAhead, "v1.0.0")))
+          .isEqualTo(ChangeLog.ApplyResult.APPLIED);
+      assertThat(log.skewedClockReadings()).isEqualTo(1);
+    }
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = open(store, "a");
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      idx.merge(rec("v2.0.0", "sha256:02"));
+      ChangeEvent mine = log.readAfter(0, 10).get(0);
+      assertThat(new Hlc(mine.getHlc().getWallMillis(), mine.getHlc().getLogical()))
+          .as("a write after restart orders after everything seen before it")
+          .isGreaterThan(farAhead);
+    }
+  }
+
+  @Test
+  void aNodeRebuiltUnderTheSameIdIsANewIncarnationAndReplaysItsOldEvents() {
+    List<ChangeEvent> old;
+    String firstIncarnation;
+    try (RocksIndexStore store = new RocksIndexStore(dir.resolve("first"))) {
+      RocksChangeLog log = open(store, "a");
+      new RocksModuleIndex(store, log).merge(rec("v1.0.0", "sha256:01"));
+      old = log.readAfter(0, 10);
+      firstIncarnation = log.incarnation();
+      assertThat(old.get(0).getOriginIncarnation()).isEqualTo(firstIncarnation);
+      assertThat(log.apply(old.get(0))).isEqualTo(ChangeLog.ApplyResult.OWN);
+    }
+    try (RocksIndexStore store = new RocksIndexStore(dir.resolve("rebuilt"))) {
+      RocksChangeLog log = open(store, "a");
+      assertThat(log.incarnation()).isNotEqualTo(firstIncarnation).hasSize(16);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      idx.merge(rec("v1.1.0", "sha256:02"));
+      ChangeEvent fresh = log.readAfter(0, 10).get(0);
+      assertThat(fresh.getSeq()).as("the sequence restarts").isEqualTo(old.get(0).getSeq());
+      assertThat(log.apply(old.get(0)))
+          .as("its former life's events are applied like any other node's")
+          .isEqualTo(ChangeLog.ApplyResult.APPLIED);
+      assertThat(log.apply(fresh)).isEqualTo(ChangeLog.ApplyResult.OWN);
+      assertThat(idx.get(ModulePath.of("example.com/m"), "v1.0.0")).isPresent();
+    }
+    try (RocksIndexStore store = new RocksIndexStore(dir.resolve("first"))) {
+      assertThat(open(store, "a").incarnation())
+          .as("the incarnation is persisted")
+          .isEqualTo(firstIncarnation);
+    }
+  }
+
+  @Test
+  void conflictsAreDurableWithTheirDetailsAndNotAppliedTwice() {
+    ChangeEvent theirs = remote("b", "ib", 7, new Hlc(1000, 0), "v1.0.0");
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = open(store, "a");
+      new RocksModuleIndex(store, log).merge(rec("v1.0.0", "sha256:mine"));
+      assertThat(log.apply(theirs)).isEqualTo(ChangeLog.ApplyResult.CONFLICT);
+      assertThat(log.apply(theirs)).isEqualTo(ChangeLog.ApplyResult.DUPLICATE);
+      assertThat(log.conflicts()).isEqualTo(1);
+    }
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = open(store, "a");
+      assertThat(log.conflicts()).as("counted again after restart").isEqualTo(1);
+      List<ChangeConflictRecord> list = log.conflictRecords(10);
+      assertThat(list).hasSize(1);
+      ChangeConflictRecord c = list.get(0);
+      assertThat(c.getKey()).isEqualTo("go:example.com/m@v1.0.0");
+      assertThat(c.getOriginNode()).isEqualTo("b");
+      assertThat(c.getOriginIncarnation()).isEqualTo("ib");
+      assertThat(c.getSeq()).isEqualTo(7);
+      assertThat(c.getField()).isEqualTo("zip_digest");
+      assertThat(c.getLocalValue()).isEqualTo("sha256:mine");
+      assertThat(c.getRemoteValue()).isEqualTo("sha256:7");
+      assertThat(log.recentConflicts()).singleElement().asString().contains("sha256:mine");
+      assertThat(
+              new RocksModuleIndex(store, log)
+                  .get(ModulePath.of("example.com/m"), "v1.0.0")
+                  .orElseThrow()
+                  .getZipDigest())
+          .isEqualTo("sha256:mine");
+    }
+  }
+
+  @Test
+  void trimAllRemovesOldEventsWhetherPublishedOrNot() {
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = open(store, "a");
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      idx.merge(rec("v1.0.0", "sha256:01"));
+      idx.merge(rec("v1.1.0", "sha256:02"));
+      assertThat(log.trimAll(0)).as("nothing is older than the epoch").isZero();
+      assertThat(log.trimPublished(Long.MAX_VALUE)).as("nothing is published").isZero();
+      assertThat(log.trimAll(Long.MAX_VALUE)).isEqualTo(2);
+      assertThat(log.readAfter(0, 10)).isEmpty();
+      assertThat(log.lastSeq()).as("the sequence never goes back").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void theBenchmarkSwitchWritesTheIndexButNoEvents() {
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = open(store, "a");
+      log.skipOutboxForBenchmarks();
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      idx.merge(rec("v1.0.0", "sha256:01"));
+      assertThat(idx.get(ModulePath.of("example.com/m"), "v1.0.0")).isPresent();
+      assertThat(log.readAfter(0, 10)).isEmpty();
+      assertThat(log.lastSeq()).isZero();
+    }
+  }
+
   @Test
   void marksTheNewestChangeOfEachArtifactAndKnowsWhatItHolds() {
     Path a = dir.resolve("ma");
@@ -134,6 +270,21 @@ class RocksChangeLogTest {
       var mark = log.lastChange(remote.getKey()).orElseThrow();
       assertThat(mark.getOriginRegion()).as("the origin region is kept").isEqualTo("eu");
       assertThat(mark.getSeq()).isEqualTo(remote.getSeq());
+    }
+  }
+
+  @Test
+  void anEarlierIncarnationOfThisNodeIsHeldOnlyOnceApplied() {
+    ChangeEvent former = remote("a", "old-life", 1, new Hlc(1000, 0), "v9.0.0");
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = open(store, "a");
+      new RocksModuleIndex(store, log).merge(rec("v1.0.0", "sha256:01"));
+      assertThat(log.lastSeq()).isEqualTo(1);
+      assertThat(log.holds(former))
+          .as("same id and sequence, another incarnation: not held")
+          .isFalse();
+      assertThat(log.apply(former)).isEqualTo(ChangeLog.ApplyResult.APPLIED);
+      assertThat(log.holds(former)).isTrue();
     }
   }
 }

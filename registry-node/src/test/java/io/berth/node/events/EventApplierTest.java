@@ -1,0 +1,146 @@
+package io.berth.node.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.berth.common.ModulePath;
+import io.berth.node.index.IndexException;
+import io.berth.node.index.RegionCatchUp;
+import io.berth.node.index.rocksdb.RocksChangeLog;
+import io.berth.node.index.rocksdb.RocksIndexStore;
+import io.berth.node.index.rocksdb.RocksModuleIndex;
+import io.berth.node.index.rocksdb.RocksSumdbIndex;
+import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.proto.events.v1.GoVersionStored;
+import io.berth.proto.index.v1.ModuleVersionRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EventApplierTest {
+  @TempDir Path dir;
+  RocksIndexStore store;
+  RocksChangeLog changes;
+  RocksModuleIndex modules;
+  SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+  @BeforeEach
+  void open() {
+    store = new RocksIndexStore(dir);
+    changes = new RocksChangeLog(store, "b", "eu", 60_000);
+    modules = new RocksModuleIndex(store, changes);
+    changes.attach(modules, new RocksSumdbIndex(store, changes));
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  static ChangeEvent event(long seq) {
+    return ChangeEvent.newBuilder()
+        .setSchema(1)
+        .setOriginRegion("eu")
+        .setOriginNode("a")
+        .setOriginIncarnation("ia")
+        .setSeq(seq)
+        .setHlc(io.berth.proto.events.v1.Hlc.newBuilder().setWallMillis(1000 + seq))
+        .setKey("go:example.com/m@v1.0." + seq)
+        .setGoVersionStored(
+            GoVersionStored.newBuilder()
+                .setRecord(
+                    ModuleVersionRecord.newBuilder()
+                        .setModulePath("example.com/m")
+                        .setVersion("v1.0." + seq)
+                        .setZipDigest("sha256:0" + seq)))
+        .build();
+  }
+
+  double applied(String result) {
+    return metrics.get("berth_events_applied").tag("result", result).counter().count();
+  }
+
+  @Test
+  void aFailedApplyRewindsSoNothingPolledButUnappliedIsCommitted() {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    AtomicBoolean failOnce = new AtomicBoolean(true);
+    io.berth.node.index.ChangeLog flaky =
+        new DelegatingChangeLog(changes) {
+          @Override
+          public ApplyResult apply(ChangeEvent e) {
+            if (e.getSeq() == 2 && failOnce.getAndSet(false)) {
+              throw new IndexException("disk hiccup", null);
+            }
+            return super.apply(e);
+          }
+        };
+    for (long s = 1; s <= 3; s++) {
+      log.append(event(s));
+    }
+    try (EventApplier applier = new EventApplier(flaky, log, metrics, () -> {}).start()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 3);
+      assertThat(log.rewinds()).isEqualTo(1);
+      for (long s = 1; s <= 3; s++) {
+        assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0." + s)).isPresent();
+      }
+      assertThat(applied("applied")).isEqualTo(3);
+      assertThat(applied("duplicate")).as("event 1 came again after the rewind").isEqualTo(1);
+      assertThat(applier.caughtUp()).isTrue();
+    }
+  }
+
+  @Test
+  void aMissWaitsOnlyWhileBehindTheLogAndAtMostTheLimit() throws Exception {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    log.append(event(1));
+    try (EventApplier applier = new EventApplier(changes, log, metrics, () -> {})) {
+      assertThat(applier.await(Duration.ofSeconds(1)))
+          .as("not started: no log to wait for")
+          .isEqualTo(RegionCatchUp.Outcome.UNAVAILABLE);
+      applier.start();
+      await().atMost(Duration.ofSeconds(30)).until(applier::caughtUp);
+      assertThat(applier.await(Duration.ofSeconds(30))).isEqualTo(RegionCatchUp.Outcome.CURRENT);
+
+      log.pause(true);
+      log.append(event(2));
+      long t0 = System.nanoTime();
+      assertThat(applier.await(Duration.ofMillis(300))).isEqualTo(RegionCatchUp.Outcome.TIMED_OUT);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+
+      Thread resume =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(200);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                log.pause(false);
+              });
+      resume.start();
+      assertThat(applier.await(Duration.ofSeconds(30))).isEqualTo(RegionCatchUp.Outcome.CAUGHT_UP);
+      assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0.2"))
+          .as("what the wait was for is applied when it returns")
+          .isPresent();
+      resume.join();
+    }
+  }
+
+  @Test
+  void anUnreachableLogCostsAMissNoMoreThanTheLimit() throws Exception {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    try (EventApplier applier = new EventApplier(changes, log, metrics, () -> {}).start()) {
+      log.unreachable(true);
+      long t0 = System.nanoTime();
+      assertThat(applier.await(Duration.ofMillis(200)))
+          .isEqualTo(RegionCatchUp.Outcome.UNAVAILABLE);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    }
+  }
+}
