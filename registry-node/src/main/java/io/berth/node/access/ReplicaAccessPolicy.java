@@ -5,7 +5,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The policy of a node in {@code replica} mode (a DR replica region): reads pass to the wrapped
  * policy, client writes and deletes are denied with 403 until the region is promoted. Replicated
- * changes do not pass through the access policy, so they keep applying.
+ * changes do not pass through the access policy, so they keep applying. Admin actions (garbage
+ * collection, scrub) are maintenance, not client writes: they pass to the wrapped policy.
  */
 public final class ReplicaAccessPolicy implements AccessPolicy {
   private final AccessPolicy delegate;
@@ -32,7 +33,7 @@ public final class ReplicaAccessPolicy implements AccessPolicy {
 
   @Override
   public Decision decide(Subject subject, Action action, ResourceKind kind, String resource) {
-    if (action != Action.READ && !promoted.getAsBoolean()) {
+    if (action != Action.READ && kind != ResourceKind.ADMIN && !promoted.getAsBoolean()) {
       return Decision.deny(403, reason);
     }
     return delegate.decide(subject, action, kind, resource);

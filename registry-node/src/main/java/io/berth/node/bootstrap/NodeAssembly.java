@@ -1,6 +1,7 @@
 package io.berth.node.bootstrap;
 
 import io.berth.node.access.AccessPolicy;
+import io.berth.node.access.AdminAccessHandler;
 import io.berth.node.access.OpenAccessPolicy;
 import io.berth.node.access.PrivatePatterns;
 import io.berth.node.access.ReplicaAccessPolicy;
@@ -21,11 +22,15 @@ import io.berth.node.events.kafka.KafkaTopics;
 import io.berth.node.gc.BlobReferences;
 import io.berth.node.gc.GarbageCollector;
 import io.berth.node.gc.GcHandler;
+import io.berth.node.gc.GcRefusedException;
+import io.berth.node.gc.GcSafety;
 import io.berth.node.gc.GcService;
+import io.berth.node.gc.GcStatusHandler;
 import io.berth.node.gc.GoModuleReferences;
 import io.berth.node.gc.GuardedBlobStore;
 import io.berth.node.gc.OciReferences;
 import io.berth.node.gc.RecentWrites;
+import io.berth.node.gc.SharedStorageGcSafety;
 import io.berth.node.gc.SumdbReferences;
 import io.berth.node.gomod.ChecksumVerifier;
 import io.berth.node.gomod.GoModuleService;
@@ -478,7 +483,11 @@ public final class NodeAssembly implements AutoCloseable {
     router.exact(
         "/_berth/api/events",
         "events_status",
-        new EventsStatusHandler(changeLog, () -> applier == null || applier.caughtUp(), kafka));
+        AdminAccessHandler.guard(
+            accessPolicy,
+            "events",
+            new EventsStatusHandler(
+                changeLog, () -> applier == null || applier.caughtUp(), kafka)));
   }
 
   private void wireSumdb() {
@@ -516,7 +525,7 @@ public final class NodeAssembly implements AutoCloseable {
             Duration.ofSeconds(sc.latestTtlSeconds()),
             Clock.systemUTC(),
             metrics);
-    router.prefix(SumdbHandler.PREFIX, "sumdb", new SumdbHandler(sumdb));
+    router.prefix(SumdbHandler.PREFIX, "sumdb", new SumdbHandler(sumdb, accessPolicy));
   }
 
   /**
@@ -529,26 +538,34 @@ public final class NodeAssembly implements AutoCloseable {
       readiness.add(probe::get);
     }
     buildMaintenance();
-    router.exact(GcHandler.PATH, "gc", new GcHandler(gcService));
-    router.exact(ScrubHandler.PATH, "scrub", new ScrubHandler(scrubService));
+    router.exact(GcHandler.PATH, "gc", new GcHandler(gcService, accessPolicy));
+    router.exact(GcStatusHandler.PATH, "gc_status", new GcStatusHandler(gcService, accessPolicy));
+    router.exact(ScrubHandler.PATH, "scrub", new ScrubHandler(scrubService, accessPolicy));
     NodeConfig.StorageSection st = config.storage();
-    boolean singleOwner = !st.sharedBlobs() || zooKeeper != null;
-    if (!singleOwner) {
-      log.warn(
-          "storage is shared ({}) but cluster.zookeeper is not set: scheduled gc and scrub are off"
-              + " (no single owner); run them by hand with berth gc / berth scrub",
-          st.type().equals("s3") ? "bucket " + st.s3().bucket() : st.sharedBlobDir());
-      return;
-    }
     if (st.gc().enabled()) {
+      // a run on shared storage that is not safe is refused, logged and counted by the service
       closeables.add(
           new ScheduledJob(
                   "gc",
                   alwaysOwner(),
                   Duration.ofMinutes(st.gc().initialDelayMinutes()),
                   Duration.ofMinutes(st.gc().intervalMinutes()),
-                  stillOwner -> gcService.runNow(null, Duration.ZERO))
+                  stillOwner -> {
+                    try {
+                      gcService.runNow(null, Duration.ZERO);
+                    } catch (GcRefusedException e) {
+                      // skipped: reported by GcService (log, berth_gc_skipped, gc status)
+                    }
+                  })
               .start());
+    }
+    boolean singleOwner = !st.sharedBlobs() || zooKeeper != null || st.gc().soleWriter();
+    if (!singleOwner) {
+      log.warn(
+          "storage is shared ({}) but cluster.zookeeper is not set: scheduled scrub is off"
+              + " (no single owner) and gc deletes nothing; run scrub by hand with berth scrub",
+          sharedStorageName());
+      return;
     }
     if (st.scrub().enabled()) {
       closeables.add(
@@ -604,7 +621,10 @@ public final class NodeAssembly implements AutoCloseable {
                 Clock.systemUTC(),
                 metrics),
             jobOwner("gc"),
-            st.gc().dryRun());
+            st.gc().dryRun(),
+            gcSafety(),
+            metrics,
+            Clock.systemUTC());
     scrubService =
         new ScrubService(
             new Scrubber(
@@ -617,6 +637,39 @@ public final class NodeAssembly implements AutoCloseable {
                 Clock.systemUTC(),
                 metrics),
             jobOwner("scrub"));
+  }
+
+  /**
+   * Whether GC may delete now (C1, ADR 0008): storage only this node writes is always safe; on
+   * shared storage GC needs a ZooKeeper-elected owner and a running, caught-up event applier,
+   * unless {@code storage.gc.soleWriter} declares this node the only writer.
+   */
+  private GcSafety gcSafety() {
+    NodeConfig.StorageSection st = config.storage();
+    if (!st.sharedBlobs() || st.gc().soleWriter()) {
+      return GcSafety.ownStorage();
+    }
+    boolean kafka = !config.events().kafkaBootstrap().isBlank();
+    return new SharedStorageGcSafety(
+        sharedStorageName(),
+        zooKeeper != null,
+        kafka,
+        () -> {
+          EventApplier a = applier;
+          if (a == null || !a.state().name().equals("RUNNING")) {
+            return SharedStorageGcSafety.Applier.NOT_RUNNING;
+          }
+          return a.caughtUp()
+              ? SharedStorageGcSafety.Applier.CAUGHT_UP
+              : SharedStorageGcSafety.Applier.BEHIND;
+        });
+  }
+
+  private String sharedStorageName() {
+    NodeConfig.StorageSection st = config.storage();
+    return st.type().equals("s3")
+        ? "bucket " + st.s3().bucket() + (st.s3().prefix().isEmpty() ? "" : "/" + st.s3().prefix())
+        : "directory " + st.sharedBlobDir();
   }
 
   private JobOwner jobOwner(String job) {
@@ -715,21 +768,27 @@ public final class NodeAssembly implements AutoCloseable {
     router.exact(
         "/_berth/api/where",
         "where",
-        new WhereHandler(new WhereService(node.region(), node.id(), changeLog, peers)));
+        AdminAccessHandler.guard(
+            accessPolicy,
+            "where",
+            new WhereHandler(new WhereService(node.region(), node.id(), changeLog, peers))));
     LinkFences fences =
         new LinkFences(
             new RocksLinkFenceStore(indexStore), metrics, config.http().grpcMaxEpochJump());
     router.exact(
         "/_berth/api/replication",
         "replication_status",
-        new ReplicationStatusHandler(
-            node.id(),
-            node.region(),
-            node.mode(),
-            () -> !node.replica() || promoted(),
-            () -> promotion == null ? null : promotion.current().orElse(null),
-            this::grpcPort,
-            fences));
+        AdminAccessHandler.guard(
+            accessPolicy,
+            "replication",
+            new ReplicationStatusHandler(
+                node.id(),
+                node.region(),
+                node.mode(),
+                () -> !node.replica() || promoted(),
+                () -> promotion == null ? null : promotion.current().orElse(null),
+                this::grpcPort,
+                fences)));
     if (config.http().grpcPort() < 0) {
       return;
     }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.node.bootstrap.NodeAssembly;
 import io.berth.node.config.NodeConfig;
 import io.berth.node.gc.GcHandler;
+import io.berth.node.gc.GcRefusedException;
 import io.berth.node.gc.GcReport;
+import io.berth.node.gc.GcSafety;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -15,7 +17,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code berth gc}: garbage-collects unreferenced blobs of a stopped node's storage (for a running
- * node use {@code POST /_berth/api/gc}).
+ * node use {@code POST /_berth/api/gc}). On shared storage (a bucket, a shared directory) a stopped
+ * node's index is not current, so deleting is refused (dry runs are allowed) unless {@code
+ * --i-know-the-index-is-complete} is given.
  */
 @Command(
     name = "gc",
@@ -40,6 +44,14 @@ public final class GcCommand extends MaintenanceCommand implements Callable<Inte
   Long graceMinutes;
 
   @Option(
+      names = "--i-know-the-index-is-complete",
+      description =
+          "On shared storage (s3, sharedBlobDir): delete even though this stopped node's index"
+              + " may lack other nodes' references. Only when no other node writes to the storage"
+              + " or this index is known to hold every reference.")
+  boolean indexComplete;
+
+  @Option(
       names = "--wait-seconds",
       defaultValue = "30",
       description = "How long to wait for ownership (lock or ZooKeeper leadership).")
@@ -59,11 +71,17 @@ public final class GcCommand extends MaintenanceCommand implements Callable<Inte
                           g.intervalMinutes(),
                           g.initialDelayMinutes(),
                           graceMinutes,
-                          g.dryRun())));
+                          g.dryRun(),
+                          g.soleWriter())));
     }
     try (NodeAssembly node = open(cfg, GcHandler.PATH)) {
       NodeAssembly.Maintenance m = node.maintenance();
-      Optional<GcReport> report = m.gc().runNow(dryRun, Duration.ofSeconds(waitSeconds));
+      Optional<GcReport> report;
+      try {
+        report = m.gc().runNow(dryRun, Duration.ofSeconds(waitSeconds), indexComplete);
+      } catch (GcRefusedException e) {
+        throw new CliException(refusal(e.refusal()));
+      }
       if (report.isEmpty()) {
         throw new CliException(
             "garbage collection is owned by "
@@ -83,5 +101,20 @@ public final class GcCommand extends MaintenanceCommand implements Callable<Inte
       out.flush();
       return r.aborted().isEmpty() ? 0 : 1;
     }
+  }
+
+  /** Why {@code berth gc} will not delete here, and the ways forward. */
+  static String refusal(GcSafety.Refusal r) {
+    return "refusing to delete blobs: "
+        + r.reason()
+        + ".\nA stopped node's index may lack blobs other nodes referenced since it stopped, and"
+        + " deleting them would lose data. Instead:\n"
+        + "  - run it through the running GC owner (the node that applies the region log):"
+        + " curl -X POST 'http://<node>"
+        + GcHandler.PATH
+        + "' (add ?dryRun=true to preview)\n"
+        + "  - or only look: berth gc --dry-run\n"
+        + "  - or, if no other node writes to this storage (or this index is known to hold every"
+        + " reference): berth gc --i-know-the-index-is-complete";
   }
 }

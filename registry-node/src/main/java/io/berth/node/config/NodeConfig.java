@@ -313,7 +313,10 @@ public record NodeConfig(
    * retried {@code maxAttempts} times in total with exponential backoff from {@code
    * retryBaseMillis}. Multipart uploads older than {@code incompleteUploadMaxAgeMinutes} are
    * aborted at start (they belong to dead writers). {@code presignedRedirectMinBytes} &gt; 0 lets
-   * blob GETs of at least that size answer with a redirect to a presigned URL.
+   * blob GETs of at least that size answer with a redirect to a presigned URL. Part buffers of all
+   * concurrent puts together stay within {@code maxBufferBytes} (0: a quarter of the heap); a put
+   * that finds the budget used up waits at most {@code bufferWaitMillis}, then fails as storage
+   * busy (503 + Retry-After).
    */
   public record S3Section(
       String endpoint,
@@ -332,6 +335,8 @@ public record NodeConfig(
       Long presignedRedirectMinBytes,
       Long presignedExpirySeconds,
       Long readinessCacheMillis,
+      Long maxBufferBytes,
+      Long bufferWaitMillis,
       LocalCacheSection localCache) {
     public S3Section {
       endpoint = endpoint == null ? "http://127.0.0.1:9000" : endpoint;
@@ -352,20 +357,31 @@ public record NodeConfig(
           presignedRedirectMinBytes == null ? 0L : presignedRedirectMinBytes;
       presignedExpirySeconds = presignedExpirySeconds == null ? 300L : presignedExpirySeconds;
       readinessCacheMillis = readinessCacheMillis == null ? 2000L : readinessCacheMillis;
+      maxBufferBytes = maxBufferBytes == null ? 0L : Math.max(0L, maxBufferBytes);
+      bufferWaitMillis = bufferWaitMillis == null ? 30_000L : Math.max(0L, bufferWaitMillis);
       localCache = localCache == null ? LocalCacheSection.defaults() : localCache;
+    }
+
+    /**
+     * The upload buffer budget of the node: {@code maxBufferBytes}, or when that is 0 a quarter of
+     * {@code maxHeapBytes}; never less than one part.
+     */
+    public long bufferBudget(long maxHeapBytes) {
+      long b = maxBufferBytes > 0 ? maxBufferBytes : maxHeapBytes / 4;
+      return Math.max(Math.min(partSizeBytes, 512L << 20), b);
     }
 
     public static S3Section defaults() {
       return new S3Section(
           null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-          null, null);
+          null, null, null, null);
     }
 
     /** A section for {@code endpoint}, {@code bucket} and credentials, other settings default. */
     public static S3Section of(String endpoint, String bucket, String accessKey, String secretKey) {
       return new S3Section(
           endpoint, null, bucket, accessKey, secretKey, null, null, null, null, null, null, null,
-          null, null, null, null, null);
+          null, null, null, null, null, null, null);
     }
 
     /** A copy with another request timeout and retry budget. */
@@ -387,6 +403,32 @@ public record NodeConfig(
           presignedRedirectMinBytes,
           presignedExpirySeconds,
           readinessCacheMillis,
+          maxBufferBytes,
+          bufferWaitMillis,
+          localCache);
+    }
+
+    /** A copy with another upload buffer budget and wait. */
+    public S3Section withBuffers(long maxBufferBytes, long bufferWaitMillis) {
+      return new S3Section(
+          endpoint,
+          region,
+          bucket,
+          accessKey,
+          secretKey,
+          prefix,
+          createBucket,
+          partSizeBytes,
+          maxPartsInFlight,
+          requestTimeoutSeconds,
+          maxAttempts,
+          retryBaseMillis,
+          incompleteUploadMaxAgeMinutes,
+          presignedRedirectMinBytes,
+          presignedExpirySeconds,
+          readinessCacheMillis,
+          maxBufferBytes,
+          bufferWaitMillis,
           localCache);
     }
 
@@ -409,6 +451,8 @@ public record NodeConfig(
           minBytes,
           presignedExpirySeconds,
           readinessCacheMillis,
+          maxBufferBytes,
+          bufferWaitMillis,
           localCache);
     }
 
@@ -431,6 +475,8 @@ public record NodeConfig(
           presignedRedirectMinBytes,
           presignedExpirySeconds,
           readinessCacheMillis,
+          maxBufferBytes,
+          bufferWaitMillis,
           localCache);
     }
   }
@@ -464,25 +510,45 @@ public record NodeConfig(
    * leader, or the holder of the local lock file) sweeps every {@code intervalMinutes}, first after
    * {@code initialDelayMinutes}. Only blobs unreferenced by the index and not written or
    * re-referenced for {@code graceMinutes} are deleted. {@code dryRun} only reports. On shared
-   * blobs (s3, sharedBlobDir) without {@code cluster.zookeeper} the schedule does not run, because
-   * no single owner can be guaranteed; {@code berth gc} still can.
+   * blobs (s3, sharedBlobDir) a run deletes only when the owner is a ZooKeeper election and the
+   * node applies the region log (Kafka) and has caught up; otherwise it is refused and the reason
+   * reported (ADR 0008). {@code soleWriter} declares that this node is the only one writing to its
+   * bucket or shared directory (a single-node S3 deployment), so GC treats the storage as its own.
    */
   public record GcSection(
       Boolean enabled,
       Long intervalMinutes,
       Long initialDelayMinutes,
       Long graceMinutes,
-      Boolean dryRun) {
+      Boolean dryRun,
+      Boolean soleWriter) {
     public GcSection {
       enabled = enabled == null ? Boolean.TRUE : enabled;
       intervalMinutes = intervalMinutes == null ? 360L : Math.max(1, intervalMinutes);
       initialDelayMinutes = initialDelayMinutes == null ? 30L : initialDelayMinutes;
       graceMinutes = graceMinutes == null ? 24L * 60 : graceMinutes;
       dryRun = dryRun == null ? Boolean.FALSE : dryRun;
+      soleWriter = soleWriter == null ? Boolean.FALSE : soleWriter;
+    }
+
+    /** A section whose storage is not declared sole-written. */
+    public GcSection(
+        Boolean enabled,
+        Long intervalMinutes,
+        Long initialDelayMinutes,
+        Long graceMinutes,
+        Boolean dryRun) {
+      this(enabled, intervalMinutes, initialDelayMinutes, graceMinutes, dryRun, null);
+    }
+
+    /** A copy with {@code soleWriter}. */
+    public GcSection withSoleWriter(boolean sole) {
+      return new GcSection(
+          enabled, intervalMinutes, initialDelayMinutes, graceMinutes, dryRun, sole);
     }
 
     public static GcSection defaults() {
-      return new GcSection(null, null, null, null, null);
+      return new GcSection(null, null, null, null, null, null);
     }
   }
 

@@ -370,7 +370,9 @@ public final class GoModuleService {
           mv + ".zip is larger than the limit of " + maxZipBytes + " bytes");
     }
     boolean tee = sink != null && verifier == ChecksumVerifier.NONE;
-    OutputStream client = tee ? sink.open(resp.contentLength()) : null;
+    // opened at the first byte the store reads: a store that refuses first (busy) leaves it unsent
+    OutputStream client =
+        tee ? new io.berth.node.upstream.LazyClientStream(sink, resp.contentLength()) : null;
     InputStream in = tee ? new TeeInputStream(resp.body(), client) : resp.body();
     PutExpectation exp = PutExpectation.any().withMaxSize(maxZipBytes);
     if (resp.contentLength() >= 0) {

@@ -5,6 +5,7 @@ import io.berth.node.http.Exchange;
 import io.berth.node.index.IndexException;
 import io.berth.node.index.ModuleVersionConflictException;
 import io.berth.node.storage.BlobRejectedException;
+import io.berth.node.storage.StorageBusyException;
 import io.berth.node.storage.StorageException;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -50,6 +51,14 @@ final class GoProxyErrors {
     }
     if (e instanceof io.berth.node.http.BodyTimeoutException) {
       ex.sendText(408, "request timeout: " + e.getMessage());
+      return true;
+    }
+    if (e instanceof StorageBusyException b) {
+      log.info("storage busy: {}", b.getMessage());
+      ex.sendText(
+          503,
+          "storage busy, retry later: " + b.getMessage(),
+          Map.of("Retry-After", Long.toString(b.retryAfterSeconds())));
       return true;
     }
     if (e instanceof StorageException || e instanceof IndexException) {

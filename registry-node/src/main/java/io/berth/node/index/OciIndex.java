@@ -181,10 +181,11 @@ public interface OciIndex {
   void forEachTag(Consumer<OciTagRecord> visitor);
 
   /**
-   * Visits every blob digest the OCI index keeps alive: each live manifest's own digest and its
-   * referenced digests, and each live blob link. A digest may be visited more than once. A garbage
-   * collector marks these (plus the Go and sumdb indexes' digests) and may sweep other blobs older
-   * than its grace period (see {@link #forEachUpload}).
+   * Visits every blob digest the OCI index names: each live manifest's own digest and its
+   * referenced digests, and each live blob link (whatever its age). A digest may be visited more
+   * than once. Garbage collection marks less than this: a blob link that no manifest names counts
+   * only while it is younger than the grace period ({@code OciReferences.mark}, ADR 0008). Upload
+   * sessions name no digest and are not a grace bound (see {@link #forEachUpload}).
    */
   default void forEachReferencedDigest(Consumer<Digest> visitor) {
     forEachManifest(

@@ -1,6 +1,7 @@
 package io.berth.node.sumdb;
 
 import io.berth.common.ModulePath;
+import io.berth.node.access.AccessPolicy;
 import io.berth.node.http.Exchange;
 import io.berth.node.http.HttpHandler;
 import io.berth.node.http.Responses;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code /sumdb/<name>/supported|latest|lookup/<module>@<version>|tile/...}: parses the request,
  * calls {@link SumdbService}, writes the answer. It is also the one mapper from sumdb errors to
- * HTTP (short {@code text/plain} bodies: 400, 403 for private paths, 404, 502, 503).
+ * HTTP (short {@code text/plain} bodies: 400, 403 for private paths, 404, 502, 503). Every GET
+ * first passes the {@link AccessPolicy} ({@code READ} on {@code SUMDB} resource {@code <name>}); a
+ * denial answers its status and reason as text.
  */
 public final class SumdbHandler implements HttpHandler {
   /** The path prefix this handler serves. */
@@ -24,9 +27,11 @@ public final class SumdbHandler implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(SumdbHandler.class);
 
   private final SumdbService service;
+  private final AccessPolicy access;
 
-  public SumdbHandler(SumdbService service) {
+  public SumdbHandler(SumdbService service, AccessPolicy access) {
     this.service = service;
+    this.access = access;
   }
 
   @Override
@@ -43,6 +48,17 @@ public final class SumdbHandler implements HttpHandler {
       below = Responses.percentDecode(ex.path().substring(PREFIX.length()));
     } catch (IllegalArgumentException e) {
       ex.sendText(400, "bad request: " + e.getMessage());
+      return;
+    }
+    // READ on the SUMDB resource named by the first segment (the database), before any service call
+    AccessPolicy.Decision d =
+        access.decide(
+            AccessPolicy.Subject.ANONYMOUS,
+            AccessPolicy.Action.READ,
+            AccessPolicy.ResourceKind.SUMDB,
+            below.contains("/") ? below.substring(0, below.indexOf('/')) : below);
+    if (!d.allowed()) {
+      ex.sendText(d.status(), d.reason());
       return;
     }
     Optional<String[]> split = service.split(below);

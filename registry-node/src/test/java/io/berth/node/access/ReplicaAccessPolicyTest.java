@@ -11,6 +11,9 @@ class ReplicaAccessPolicyTest {
     AtomicBoolean promoted = new AtomicBoolean();
     AccessPolicy p = new ReplicaAccessPolicy(new OpenAccessPolicy(), "dr", promoted::get);
     for (AccessPolicy.ResourceKind kind : AccessPolicy.ResourceKind.values()) {
+      if (kind == AccessPolicy.ResourceKind.ADMIN) {
+        continue;
+      }
       assertThat(p.decide(AccessPolicy.Subject.ANONYMOUS, AccessPolicy.Action.READ, kind, "x"))
           .isEqualTo(AccessPolicy.Decision.ALLOW);
       for (AccessPolicy.Action a :
@@ -31,6 +34,28 @@ class ReplicaAccessPolicyTest {
                 AccessPolicy.ResourceKind.GO_MODULE,
                 "corp.example.com/x"))
         .isEqualTo(AccessPolicy.Decision.ALLOW);
+  }
+
+  @Test
+  void adminMaintenancePassesToTheWrappedPolicyOnAnUnpromotedReplica() {
+    AccessPolicy p = new ReplicaAccessPolicy(new OpenAccessPolicy(), "dr", () -> false);
+    assertThat(
+            p.decide(
+                AccessPolicy.Subject.ANONYMOUS,
+                AccessPolicy.Action.WRITE,
+                AccessPolicy.ResourceKind.ADMIN,
+                "gc"))
+        .isEqualTo(AccessPolicy.Decision.ALLOW);
+    AccessPolicy denyAll = (s, a, k, r) -> AccessPolicy.Decision.deny(403, "ops only");
+    assertThat(
+            new ReplicaAccessPolicy(denyAll, "dr", () -> false)
+                .decide(
+                    AccessPolicy.Subject.ANONYMOUS,
+                    AccessPolicy.Action.WRITE,
+                    AccessPolicy.ResourceKind.ADMIN,
+                    "scrub")
+                .reason())
+        .isEqualTo("ops only");
   }
 
   @Test

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * With ZooKeeper configured, garbage collection has one owner among the region's nodes (sharing a
  * blob directory): exactly one node runs it (200), the other answers 409 naming the leader role,
- * and when the leader goes away the other node takes over.
+ * and when the leader goes away the other node takes over. Without a change log (Kafka) joining the
+ * nodes' indexes the owner may only dry-run: a deleting run is refused (C1, {@link GcSafety}).
  */
 class GcLeaderIT {
   @TempDir static Path tmp;
@@ -79,10 +80,21 @@ class GcLeaderIT {
           .isPresent();
 
       leader.close();
+      String[] report = {""};
       await("the other node takes over")
           .atMost(Duration.ofSeconds(60))
-          .until(() -> Http.post(TestNodes.url(follower) + "/_berth/api/gc").statusCode() == 200);
-      assertThat(follower.rawBlobStore().stat(orphan.digest())).isEmpty();
+          .until(
+              () -> {
+                var r = Http.post(TestNodes.url(follower) + "/_berth/api/gc?dryRun=true");
+                report[0] = r.body();
+                return r.statusCode() == 200;
+              });
+      assertThat(report[0]).as("the new owner's dry run").contains(orphan.digest().toString());
+      // the blob directory is shared and no change log joins the indexes: deleting is refused
+      var real = Http.post(TestNodes.url(follower) + "/_berth/api/gc");
+      assertThat(real.statusCode()).isEqualTo(409);
+      assertThat(real.body()).contains("events.kafkaBootstrap");
+      assertThat(follower.rawBlobStore().stat(orphan.digest())).isPresent();
     } finally {
       b.close();
       a.close();

@@ -84,7 +84,9 @@ class GcRaceIT {
           NodeConfig s =
               storage.apply(c.withGo(TestNodes.go("off", List.of("corp.example.com"), 60)));
           return s.withStorage(
-              s.storage().withGc(new NodeConfig.GcSection(false, 1L, 0L, 0L, false)));
+              s.storage()
+                  // one node: the only writer of its storage (a bucket counts as shared)
+                  .withGc(new NodeConfig.GcSection(false, 1L, 0L, 0L, false).withSoleWriter(true)));
         });
   }
 

@@ -67,7 +67,10 @@ class OciGcIT {
             c -> {
               NodeConfig s = storage.apply(c);
               return s.withStorage(
-                  s.storage().withGc(new NodeConfig.GcSection(false, 1L, 0L, 0L, false)));
+                  s.storage()
+                      // one node: the only writer of its storage (a bucket counts as shared)
+                      .withGc(
+                          new NodeConfig.GcSection(false, 1L, 0L, 0L, false).withSoleWriter(true)));
             });
     url = TestNodes.url(node);
     oci = new OciClient(url);

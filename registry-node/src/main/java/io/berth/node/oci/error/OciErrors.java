@@ -8,6 +8,7 @@ import io.berth.node.http.Exchange;
 import io.berth.node.index.IndexException;
 import io.berth.node.index.OciReferenceMissingException;
 import io.berth.node.storage.BlobRejectedException;
+import io.berth.node.storage.StorageBusyException;
 import io.berth.node.storage.StorageException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -81,6 +82,15 @@ public final class OciErrors {
     }
     if (e instanceof InvalidCoordinateException c) {
       return Optional.of(response(OciErrorCode.NAME_INVALID, c.getMessage(), Map.of(), Map.of()));
+    }
+    if (e instanceof StorageBusyException b) {
+      log.info("storage busy: {}", b.getMessage());
+      return Optional.of(
+          response(
+              OciErrorCode.UNAVAILABLE,
+              "storage is busy, retry later: " + b.getMessage(),
+              Map.of(),
+              Map.of("Retry-After", Long.toString(b.retryAfterSeconds()))));
     }
     if (e instanceof StorageException || e instanceof IndexException) {
       log.warn("storage failure: {}", e.toString());

@@ -417,7 +417,10 @@ public final class RegistryPullThroughCache implements PullThroughCache {
         StoredBlob stored;
         HoldbackOutputStream client = null;
         if (tee) {
-          client = new HoldbackOutputStream(sink.open(b.length()), HOLDBACK);
+          // the response starts with the first byte the store reads (a busy store refuses first)
+          client =
+              new HoldbackOutputStream(
+                  new io.berth.node.upstream.LazyClientStream(sink, b.length()), HOLDBACK);
           streamed[0] = true;
           stored = blobs.put(new TeeInputStream(b.body(), client), expect);
         } else {

@@ -6,6 +6,7 @@ import io.berth.node.storage.BlobReader;
 import io.berth.node.storage.BlobRejectedException;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.PutExpectation;
+import io.berth.node.storage.StorageBusyException;
 import io.berth.node.storage.StorageException;
 import io.berth.node.storage.StoredBlob;
 import io.github.resilience4j.core.IntervalFunction;
@@ -22,7 +23,6 @@ import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
-import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.Result;
 import io.minio.StatObjectArgs;
@@ -34,7 +34,6 @@ import io.minio.http.Method;
 import io.minio.messages.Item;
 import io.minio.messages.Part;
 import io.minio.messages.Upload;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -70,9 +69,13 @@ import org.slf4j.LoggerFactory;
  * quarantine/<alg>/<hex>.<uuid>} for blobs scrub found corrupt.
  *
  * <p>A put hashes while streaming. A blob that fits in one part is verified in memory and written
- * with one PUT to its final key. A larger blob is uploaded as a multipart upload of {@code
- * partSizeBytes} parts, at most {@code maxPartsInFlight} uploading at once (memory per put is
- * bounded by {@code (maxPartsInFlight + 2) * partSizeBytes}). When the expected digest is known the
+ * with one PUT to its final key; its buffer is as large as its declared size (or, undeclared,
+ * starts at 16 KiB and grows), never a whole part for a small blob. A larger blob is uploaded as a
+ * multipart upload of {@code partSizeBytes} parts, at most {@code maxPartsInFlight} uploading at
+ * once. Every buffer above 256 KiB is leased from one budget of the store ({@link PartBuffers},
+ * {@code maxBufferBytes}), so concurrent puts together never hold more than that: a put that finds
+ * the budget used up waits at most {@code bufferWaitMillis} and then fails with a {@link
+ * StorageBusyException} (503 + Retry-After for clients). When the expected digest is known the
  * upload targets the final key and is completed only after the hash matched, so the object never
  * becomes visible unverified (if the final key already exists, the content is only verified and the
  * object touched); otherwise it goes to a temporary key, and is copied server-side to the final key
@@ -87,7 +90,13 @@ public final class S3BlobStore implements BlobStore {
   private static final long MAX_COPY = 5L << 30;
   private static final String TOUCH_META = "berth-touched";
 
-  private final MinioAsyncClient client;
+  /** Head buffers up to this size are plain arrays, not counted against the budget. */
+  private static final int SMALL = 256 << 10;
+
+  /** The first head buffer of a put whose size is not declared (it doubles up to SMALL). */
+  private static final int FIRST = 16 << 10;
+
+  private final ByteArrayS3Client client;
   private final OkHttpClient http;
   private final String bucket;
   private final String region;
@@ -100,6 +109,7 @@ public final class S3BlobStore implements BlobStore {
   private final long presignMinBytes;
   private final int presignExpirySeconds;
   private final Retry retry;
+  private final PartBuffers buffers;
   private volatile boolean stubServer;
   private final com.github.benmanes.caffeine.cache.Cache<Digest, Long> sizes =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
@@ -130,6 +140,11 @@ public final class S3BlobStore implements BlobStore {
     this.incompleteMaxAgeMillis = config.incompleteUploadMaxAgeMinutes() * 60_000;
     this.presignMinBytes = config.presignedRedirectMinBytes();
     this.presignExpirySeconds = (int) Math.min(7 * 24 * 3600, config.presignedExpirySeconds());
+    this.buffers =
+        new PartBuffers(
+            config.bufferBudget(Runtime.getRuntime().maxMemory()),
+            config.bufferWaitMillis(),
+            partSize);
     String access = config.accessKey();
     String secret = config.secretKey();
     if (access.isEmpty()) {
@@ -150,12 +165,13 @@ public final class S3BlobStore implements BlobStore {
             .retryOnConnectionFailure(false)
             .build();
     this.client =
-        MinioAsyncClient.builder()
-            .endpoint(config.endpoint())
-            .region(region)
-            .credentials(access, secret)
-            .httpClient(http, true)
-            .build();
+        new ByteArrayS3Client(
+            MinioAsyncClient.builder()
+                .endpoint(config.endpoint())
+                .region(region)
+                .credentials(access, secret)
+                .httpClient(http, true)
+                .build());
     this.retry =
         Retry.of(
             "s3",
@@ -203,16 +219,90 @@ public final class S3BlobStore implements BlobStore {
 
   // ------------------------------------------------------------------ put
 
+  /**
+   * The first bytes of a put: a buffer that grows (unaccounted, up to {@link #SMALL}) while the
+   * size is unknown, and above that is a leased part buffer of {@link #buffers}.
+   */
+  private static final class Head {
+    byte[] bytes;
+    int length;
+    PartBuffers.Lease lease;
+
+    void release() {
+      if (lease != null) {
+        lease.close();
+        lease = null;
+      }
+    }
+  }
+
   @Override
   public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
     MessageDigest md = expectation.algorithm().newMessageDigest();
     long[] total = {0};
-    byte[] first = new byte[partSize];
-    int n = fill(in, first, md, total, expectation);
-    if (n < partSize) {
-      return putSmall(first, n, md, total[0], expectation);
+    Head head = readHead(in, md, total, expectation);
+    try {
+      if (head.length < partSize) {
+        return putSmall(head.bytes, head.length, md, total[0], expectation);
+      }
+      PartBuffers.Lease first = head.lease;
+      head.lease = null;
+      return putMultipart(in, first, md, total, expectation);
+    } finally {
+      head.release();
     }
-    return putMultipart(in, first, md, total, expectation);
+  }
+
+  /**
+   * Reads until the end of the content or one full part. A declared size below a part gets a buffer
+   * of exactly that size (plus one byte, so the end is seen without growing); an unknown size
+   * starts at 16 KiB and doubles. Buffers above {@link #SMALL} come from the shared budget; a put
+   * waits for one only while it holds none (see {@link PartBuffers}).
+   */
+  private Head readHead(InputStream in, MessageDigest md, long[] total, PutExpectation expectation)
+      throws IOException {
+    Head h = new Head();
+    long declared = expectation.size();
+    int cap;
+    if (declared >= 0 && declared < partSize) {
+      cap = (int) declared + 1;
+    } else if (declared >= partSize) {
+      cap = partSize;
+    } else {
+      cap = Math.min(FIRST, partSize);
+    }
+    try {
+      if (cap > SMALL) {
+        h.lease = buffers.acquire(cap);
+        h.bytes = h.lease.bytes();
+      } else {
+        h.bytes = new byte[cap];
+      }
+      while (true) {
+        h.length = fill(in, h.bytes, h.length, md, total, expectation);
+        if (h.length < h.bytes.length || h.length == partSize) {
+          return h;
+        }
+        int next = (int) Math.min(partSize, (long) h.bytes.length * 2);
+        byte[] grown;
+        PartBuffers.Lease lease = null;
+        if (next > SMALL) {
+          // only unaccounted buffers grow, so nothing of the budget is held while waiting
+          next = partSize;
+          lease = buffers.acquire(next);
+          grown = lease.bytes();
+        } else {
+          grown = new byte[next];
+        }
+        System.arraycopy(h.bytes, 0, grown, 0, h.length);
+        h.release();
+        h.lease = lease;
+        h.bytes = grown;
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      h.release();
+      throw e;
+    }
   }
 
   private StoredBlob putSmall(
@@ -223,24 +313,48 @@ public final class S3BlobStore implements BlobStore {
       return statOrFail(actual);
     }
     String key = blobKey(actual);
-    callOrFail(
-        "put " + key,
-        () ->
-            client.putObject(
-                PutObjectArgs.builder().bucket(bucket).object(key).stream(
-                        new ByteArrayInputStream(bytes, 0, n), n, Math.max(5L << 20, n))
-                    .contentType("application/octet-stream")
-                    .build()));
+    // the buffer itself is the request body: no copy (PutObjectArgs.stream would copy it)
+    callOrFail("put " + key, () -> client.putBytes(bucket, region, key, bytes, n));
     return new StoredBlob(actual, total, System.currentTimeMillis());
   }
 
+  /**
+   * A blob larger than one part. {@code first} (a full part, leased) is owned by this method. Each
+   * further part buffer comes from the shared budget without waiting, or else is one of this put's
+   * own buffers whose upload finished; at most {@code maxPartsInFlight} parts upload at once.
+   */
   private StoredBlob putMultipart(
-      InputStream in, byte[] first, MessageDigest md, long[] total, PutExpectation expectation)
+      InputStream in,
+      PartBuffers.Lease first,
+      MessageDigest md,
+      long[] total,
+      PutExpectation expectation)
       throws IOException {
-    boolean direct = expectation.digest() != null;
-    if (direct && statKey(blobKey(expectation.digest())).isPresent()) {
-      return verifyExisting(in, first, md, total, expectation);
+    List<PartBuffers.Lease> leases = new ArrayList<>();
+    leases.add(first);
+    try {
+      boolean direct = expectation.digest() != null;
+      if (direct && statKey(blobKey(expectation.digest())).isPresent()) {
+        first.close();
+        return verifyExisting(in, md, total, expectation);
+      }
+      return upload(in, first.bytes(), leases, md, total, expectation, direct);
+    } finally {
+      for (PartBuffers.Lease l : leases) {
+        l.close();
+      }
     }
+  }
+
+  private StoredBlob upload(
+      InputStream in,
+      byte[] first,
+      List<PartBuffers.Lease> leases,
+      MessageDigest md,
+      long[] total,
+      PutExpectation expectation,
+      boolean direct)
+      throws IOException {
     String key = direct ? blobKey(expectation.digest()) : tmpKey();
     long startedAt = System.currentTimeMillis();
     String uploadId;
@@ -258,25 +372,14 @@ public final class S3BlobStore implements BlobStore {
     }
     boolean completed = false;
     boolean tempLeft = false;
-    BlockingQueue<byte[]> pool = new ArrayBlockingQueue<>(maxPartsInFlight + 2);
-    int[] allocated = {1};
+    BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(maxPartsInFlight + 1);
     List<Future<Part>> parts = new ArrayList<>();
     try {
       byte[] held = first;
       int heldLen = first.length;
       int partNumber = 0;
       while (true) {
-        byte[] next = pool.poll();
-        if (next == null) {
-          if (allocated[0] < maxPartsInFlight + 2) {
-            next = new byte[partSize];
-            allocated[0]++;
-          } else {
-            next = take(pool);
-          }
-        }
         failFast(parts);
-        int m = fill(in, next, md, total, expectation);
         byte[] part = held;
         int partLen = heldLen;
         int number = ++partNumber;
@@ -294,38 +397,30 @@ public final class S3BlobStore implements BlobStore {
                                         null))
                             .etag());
                   } finally {
-                    pool.offer(part);
+                    free.offer(part);
                   }
                 }));
+        if (heldLen < partSize) {
+          break;
+        }
+        byte[] next = free.poll();
+        if (next == null && leases.size() < maxPartsInFlight + 1) {
+          Optional<PartBuffers.Lease> more = buffers.tryAcquire(partSize);
+          if (more.isPresent()) {
+            leases.add(more.get());
+            next = more.get().bytes();
+          }
+        }
+        if (next == null) {
+          next = take(free);
+        }
+        int m = fill(in, next, 0, md, total, expectation);
         if (m == 0) {
-          pool.offer(next);
+          free.offer(next);
           break;
         }
         held = next;
         heldLen = m;
-        if (m < partSize) {
-          int last = ++partNumber;
-          byte[] lastPart = held;
-          int lastLen = heldLen;
-          parts.add(
-              uploads.submit(
-                  () -> {
-                    try {
-                      return new Part(
-                          last,
-                          call(
-                                  "upload part " + last + " of " + key,
-                                  () ->
-                                      client.uploadPartAsync(
-                                          bucket, region, key, lastPart, lastLen, uploadId, last,
-                                          null, null))
-                              .etag());
-                    } finally {
-                      pool.offer(lastPart);
-                    }
-                  }));
-          break;
-        }
       }
       Part[] done = new Part[parts.size()];
       for (int i = 0; i < done.length; i++) {
@@ -391,9 +486,10 @@ public final class S3BlobStore implements BlobStore {
    * end and verified, but not uploaded a second time; the stored object is touched instead.
    */
   private StoredBlob verifyExisting(
-      InputStream in, byte[] buf, MessageDigest md, long[] total, PutExpectation expectation)
+      InputStream in, MessageDigest md, long[] total, PutExpectation expectation)
       throws IOException {
-    while (fill(in, buf, md, total, expectation) > 0) {
+    byte[] buf = new byte[64 << 10];
+    while (fill(in, buf, 0, md, total, expectation) > 0) {
       // hashing only
     }
     checkFinalSize(total[0], expectation);
@@ -528,11 +624,20 @@ public final class S3BlobStore implements BlobStore {
     return leftovers.size();
   }
 
-  /** Reads until {@code buf} is full or end of stream, hashing and enforcing limits. */
+  /**
+   * Reads into {@code buf} from {@code off} until it is full or the stream ends, hashing and
+   * enforcing limits.
+   *
+   * @return the number of bytes in {@code buf} (from 0)
+   */
   private static int fill(
-      InputStream in, byte[] buf, MessageDigest md, long[] total, PutExpectation expectation)
+      InputStream in,
+      byte[] buf,
+      int off,
+      MessageDigest md,
+      long[] total,
+      PutExpectation expectation)
       throws IOException {
-    int off = 0;
     while (off < buf.length) {
       int n = in.read(buf, off, buf.length - off);
       if (n < 0) {

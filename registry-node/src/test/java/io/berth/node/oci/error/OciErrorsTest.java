@@ -114,6 +114,18 @@ class OciErrorsTest {
   }
 
   @Test
+  void storageBusyIs503UnavailableWithItsRetryAfter() throws IOException {
+    OciErrors.Response r =
+        map(new io.berth.node.storage.StorageBusyException("all upload buffers in use", 7));
+    assertThat(r.status()).isEqualTo(503);
+    assertThat(r.headers()).containsEntry("Retry-After", "7");
+    assertThat(body(r).at("/errors/0/code").asText()).isEqualTo("UNAVAILABLE");
+    assertThat(body(r).at("/errors/0/message").asText())
+        .contains("busy")
+        .contains("all upload buffers in use");
+  }
+
+  @Test
   void lowerTierErrorsMapToTheirCodes() throws IOException {
     assertThat(
             map(new BlobRejectedException(BlobRejectedException.Reason.DIGEST_MISMATCH, "x"))
