@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Blob GET through Berth on the S3 backend vs GET directly from S3Proxy for the same objects
-# (64 KiB and 1 MiB, c=16, wrk), and publish (push) throughput of a 100 MiB module zip.
+# (64 KiB and 1 MiB, c=16, wrk), as a GOPROXY .zip and as an OCI blob (/v2/<name>/blobs/<digest>),
+# and push throughput at 100 MiB (Go publish of a module zip, OCI monolithic blob push).
 # Target: GET through Berth >= 0.9x S3Proxy direct.
 #
 # Starts its own S3Proxy (filesystem backend, authorization none so wrk can GET objects
 # directly) and a Berth node with storage.type=s3 on loopback ports, warms both up, runs each
-# measurement RUNS times and reports the median. Until OCI lands, blobs are fetched through
-# Berth as GOPROXY .zip files (a stored zip is one blob, served from the bucket unchanged).
+# measurement RUNS times and reports the median. The zip and the OCI blob are the same bytes, so
+# both paths serve the same object of the bucket.
 #
 # Usage: bench/s3-blob-get.sh            (defaults: RUNS=5 DURATION=20s CONNECTIONS=16)
 #        RUNS=1 DURATION=2s PUSH_MIB=8 bench/s3-blob-get.sh   (quick check that it works)
@@ -94,14 +95,25 @@ for size in 65536 1048576; do
   hex=$(sha256sum "$zip" | cut -d' ' -f1)
   via_berth="$berth/$module/@v/v1.0.0.zip"
   direct="http://127.0.0.1:$s3port/bench/blobs/sha256/$hex"
-  cmp <(curl -s "$via_berth") "$zip" && cmp <(curl -s "$direct") "$zip"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$zip" \
+    -H 'Content-Type: application/octet-stream' \
+    "$berth/v2/bench/get$size/blobs/uploads/?digest=sha256:$hex")
+  [ "$code" = 201 ] || { echo "OCI blob push failed: $code" >&2; exit 1; }
+  via_oci="$berth/v2/bench/get$size/blobs/sha256:$hex"
+  cmp <(curl -s "$via_berth") "$zip" && cmp <(curl -s "$via_oci") "$zip" \
+    && cmp <(curl -s "$direct") "$zip"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$via_berth" >/dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$via_oci" >/dev/null
   wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$direct" >/dev/null
-  b=(); d=()
-  for _ in $(seq 1 "$RUNS"); do b+=("$(rps "$via_berth")"); d+=("$(rps "$direct")"); done
-  mb=$(printf '%s\n' "${b[@]}" | median); md=$(printf '%s\n' "${d[@]}" | median)
+  b=(); o=(); d=()
+  for _ in $(seq 1 "$RUNS"); do
+    b+=("$(rps "$via_berth")"); o+=("$(rps "$via_oci")"); d+=("$(rps "$direct")")
+  done
+  mb=$(printf '%s\n' "${b[@]}" | median); mo=$(printf '%s\n' "${o[@]}" | median)
+  md=$(printf '%s\n' "${d[@]}" | median)
   ratio=$(awk -v x="$mb" -v y="$md" 'BEGIN {printf "%.2f", x/y}')
-  echo "GET $((size / 1024)) KiB c=$CONNECTIONS: berth ${mb} req/s (runs: ${b[*]}), s3proxy direct ${md} req/s (runs: ${d[*]}), ratio ${ratio} (target >= 0.90)" | tee -a "$out"
+  ratio_oci=$(awk -v x="$mo" -v y="$md" 'BEGIN {printf "%.2f", x/y}')
+  echo "GET $((size / 1024)) KiB c=$CONNECTIONS: berth goproxy ${mb} req/s (runs: ${b[*]}), berth oci ${mo} req/s (runs: ${o[*]}), s3proxy direct ${md} req/s (runs: ${d[*]}), ratio goproxy ${ratio} oci ${ratio_oci} (target >= 0.90)" | tee -a "$out"
 done
 
 module="bench.example.com/push"
@@ -116,4 +128,18 @@ for i in $(seq 1 "$RUNS"); do
   rm -f "$zip"
 done
 echo "push ${PUSH_MIB} MiB zip (publish, stored in S3): median $(printf '%s\n' "${t[@]}" | median) MiB/s (runs: ${t[*]})" | tee -a "$out"
+
+t=()
+for i in $(seq 1 "$RUNS"); do
+  blob="$work/blob-$i.bin"
+  head -c $((PUSH_MIB * 1048576)) /dev/urandom > "$blob"
+  hex=$(sha256sum "$blob" | cut -d' ' -f1)
+  s=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -X POST --data-binary "@$blob" \
+    -H 'Content-Type: application/octet-stream' \
+    "$berth/v2/bench/push/blobs/uploads/?digest=sha256:$hex")
+  [ "${s%% *}" = 201 ] || { echo "OCI push failed: $s" >&2; exit 1; }
+  t+=("$(awk -v b=$((PUSH_MIB * 1048576)) -v s="${s##* }" 'BEGIN {printf "%.1f", b/1048576/s}')")
+  rm -f "$blob"
+done
+echo "push ${PUSH_MIB} MiB OCI blob (monolithic POST ?digest=, multipart to its final key): median $(printf '%s\n' "${t[@]}" | median) MiB/s (runs: ${t[*]})" | tee -a "$out"
 echo "results written to $out" >&2

@@ -101,6 +101,41 @@ public final class ChangeEvents {
     };
   }
 
+  /** The artifact key of an OCI tag: {@code oci:<repository>:<tag>}. */
+  public static String ociTagKey(String repository, String tag) {
+    return "oci:" + repository + ":" + tag;
+  }
+
+  /** The artifact key of an OCI manifest by digest: {@code oci:<repository>@<digest>}. */
+  public static String ociManifestKey(String repository, String digest) {
+    return "oci:" + repository + "@" + digest;
+  }
+
+  /**
+   * The artifacts whose newest change this event is (the keys of the "where" marks). A Go or sumdb
+   * change concerns its event key ({@code go:<module>@<version>}). OCI events are keyed by
+   * repository ({@code oci:<repository>}, for per-repository order in the log), so their artifact
+   * is derived from the content: a tag change concerns {@link #ociTagKey}, a manifest put or delete
+   * {@link #ociManifestKey}. Blob links concern no artifact of their own (a manifest put links its
+   * own blob in the same batch). Empty for changes this build does not know.
+   */
+  public static List<String> artifactKeys(ChangeEvent e) {
+    return switch (e.getChangeCase()) {
+      case TAG_SET -> List.of(ociTagKey(e.getTagSet().getRepository(), e.getTagSet().getTag()));
+      case TAG_DELETE ->
+          List.of(ociTagKey(e.getTagDelete().getRepository(), e.getTagDelete().getTag()));
+      case MANIFEST_PUT ->
+          List.of(
+              ociManifestKey(e.getManifestPut().getRepository(), e.getManifestPut().getDigest()));
+      case MANIFEST_DELETE ->
+          List.of(
+              ociManifestKey(
+                  e.getManifestDelete().getRepository(), e.getManifestDelete().getDigest()));
+      case BLOB_LINK_ADDED, BLOB_LINK_REMOVED, CHANGE_NOT_SET -> List.of();
+      default -> e.getKey().isEmpty() ? List.of() : List.of(e.getKey());
+    };
+  }
+
   /** {@code <region>/<node>#<seq> <key>}, for logs and error messages. */
   public static String describe(ChangeEvent e) {
     return e.getOriginRegion() + "/" + e.getOriginNode() + "#" + e.getSeq() + " " + e.getKey();

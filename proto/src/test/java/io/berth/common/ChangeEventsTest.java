@@ -135,4 +135,54 @@ class ChangeEventsTest {
   void linkIds() {
     assertThat(ChangeEvents.linkId("eu", "us")).isEqualTo("eu->us");
   }
+
+  @Test
+  void ociArtifactKeysComeFromTheContentNotTheRepositoryKey() {
+    assertThat(
+            ChangeEvents.artifactKeys(
+                event()
+                    .setKey("oci:team/app")
+                    .setTagSet(TagSet.newBuilder().setRepository("team/app").setTag("v1"))
+                    .build()))
+        .containsExactly("oci:team/app:v1");
+    assertThat(
+            ChangeEvents.artifactKeys(
+                event()
+                    .setKey("oci:team/app")
+                    .setTagDelete(TagDelete.newBuilder().setRepository("team/app").setTag("v1"))
+                    .build()))
+        .containsExactly("oci:team/app:v1");
+    assertThat(
+            ChangeEvents.artifactKeys(
+                event()
+                    .setKey("oci:team/app")
+                    .setManifestPut(
+                        ManifestPut.newBuilder().setRepository("team/app").setDigest(D1))
+                    .build()))
+        .containsExactly("oci:team/app@" + D1);
+    assertThat(
+            ChangeEvents.artifactKeys(
+                event()
+                    .setKey("oci:team/app")
+                    .setManifestDelete(
+                        ManifestDelete.newBuilder().setRepository("team/app").setDigest(D1))
+                    .build()))
+        .containsExactly("oci:team/app@" + D1);
+    assertThat(
+            ChangeEvents.artifactKeys(
+                event()
+                    .setKey("oci:team/app")
+                    .setBlobLinkAdded(
+                        BlobLinkAdded.newBuilder().setRepository("team/app").setDigest(D2))
+                    .build()))
+        .isEmpty();
+    assertThat(
+            ChangeEvents.artifactKeys(
+                event()
+                    .setKey("go:corp.example.com/a@v1.0.0")
+                    .setGoVersionStored(GoVersionStored.newBuilder())
+                    .build()))
+        .containsExactly("go:corp.example.com/a@v1.0.0");
+    assertThat(ChangeEvents.artifactKeys(event().setKey("x").build())).isEmpty();
+  }
 }

@@ -18,6 +18,9 @@ import io.berth.node.testsupport.GoTool;
 import io.berth.node.testsupport.Http;
 import io.berth.node.testsupport.JavaProcess;
 import io.berth.node.testsupport.KafkaBroker;
+import io.berth.node.testsupport.OciClient;
+import io.berth.node.testsupport.OciImages;
+import io.berth.node.testsupport.Skopeo;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A DR replica region ({@code node.mode: replica}) fed by a mirror link from a primary region:
- * replicated changes apply, client writes are refused with 403 text until {@code berth promote}
- * records the promotion in ZooKeeper; a second promotion of the same failover is refused.
+ * replicated changes apply, client writes are refused (GOPROXY publish: 403 text; OCI pushes and
+ * deletes, with skopeo too: 403 DENIED JSON) until {@code berth promote} records the promotion in
+ * ZooKeeper; a second promotion of the same failover is refused.
  */
 class ReplicaModeIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -46,10 +50,13 @@ class ReplicaModeIT {
   static Region primary;
   static Region replica;
   static ReplicatorProcess replicator;
+  static Skopeo skopeo;
 
   @BeforeAll
   static void start() throws Exception {
     GoTool.requireGo();
+    Skopeo.require();
+    skopeo = new Skopeo(java.nio.file.Files.createDirectories(tmp.resolve("skopeo")));
     zk = new TestingServer(true);
     kafka = KafkaBroker.start(tmp.resolve("kafka"));
     primary = Region.create("p", 3, 1, tmp.resolve("p"), kafka.bootstrap());
@@ -106,8 +113,51 @@ class ReplicaModeIT {
     return p;
   }
 
+  static String registry(Region r) {
+    return r.nodes().get(0).host() + ":" + r.nodes().get(0).httpPort();
+  }
+
+  static Path layout(String name, long seed) throws Exception {
+    OciImages.Image img = OciImages.image(false, "amd64", 2, 50_000, seed);
+    Path dir = tmp.resolve(name);
+    OciImages.writeLayout(dir, img.blobs(), img.manifest(), "v1");
+    return dir;
+  }
+
+  static void assertDenied(OciClient.Response r) {
+    assertThat(r.status()).as(r.toString()).isEqualTo(403);
+    assertThat(r.header("Content-Type")).startsWith("application/json");
+    assertThat(r.errorCode()).isEqualTo("DENIED");
+    assertThat(r.json().path("errors").path(0).path("message").asText())
+        .contains("read-only DR replica")
+        .contains("berth promote --region dr");
+  }
+
   @Test
   void aReplicaServesReplicatedChangesRefusesWritesUntilPromotedOncePerFailover() throws Exception {
+    // an image pushed in the primary is served by the replica
+    skopeo.push(layout("primary-img", 5), "v1", registry(primary), "dr/img");
+    OciClient dr = new OciClient(replica.url(0));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> dr.head("/v2/dr/img/manifests/v1").status() == 200);
+    skopeo.pull(registry(replica), "dr/img", "v1", tmp.resolve("pulled-from-replica"));
+
+    // OCI writes and deletes on the replica are refused with DENIED JSON
+    assertDenied(dr.send("POST", "/v2/dr/local/blobs/uploads/", null, Map.of()));
+    assertDenied(
+        dr.putManifest("dr/img", "v2", OciImages.OCI_MANIFEST, "{\"schemaVersion\":2}".getBytes()));
+    assertDenied(dr.delete("/v2/dr/img/manifests/v1"));
+    assertThat(dr.head("/v2/dr/img/manifests/v1").status()).as("still served").isEqualTo(200);
+    Skopeo.Result refusedPush =
+        skopeo.run(
+            "copy",
+            "--dest-tls-verify=false",
+            "oci:" + layout("replica-img", 6) + ":v1",
+            "docker://" + registry(replica) + "/dr/local:v1");
+    assertThat(refusedPush.code()).isNotZero();
+    assertThat(refusedPush.err()).containsIgnoringCase("denied");
+
     // replicated changes apply on the replica
     String h1 = publish(tmp, primary.url(0), "corp.example.com/dr/app", "v1.0.0");
     await()
@@ -136,6 +186,9 @@ class ReplicaModeIT {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> tryPublish("corp.example.com/dr/local", "v1.0.0").statusCode() == 201);
+    skopeo.push(layout("promoted-img", 7), "v1", registry(replica), "dr/local");
+    assertThat(dr.head("/v2/dr/local/manifests/v1").status()).isEqualTo(200);
+    assertThat(dr.delete("/v2/dr/img/manifests/v1").status()).isEqualTo(202);
     assertThat(
             JSON.readTree(Http.get(replica.url(0) + "/_berth/api/replication").body())
                 .path("promotion")

@@ -362,21 +362,18 @@ class ReplicationIT {
               () ->
                   regionMetric(b, "berth_replication_stale_writes_rejected_total{link=\"a->b\"}")
                       > rejectedBefore);
-      // every target node learns the new term (BeginTerm goes to each of them; the write that
-      // was rejected above may have reached one node before the other heard of the term)
-      for (int i = 0; i < 2; i++) {
-        String status = b.url(i) + "/_berth/api/replication";
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () ->
-                    JSON.readTree(Http.get(status).body())
-                        .path("links")
-                        .path(AB)
-                        .path("highestEpoch")
-                        .asLong(),
-                e -> e == newEpoch);
-      }
+      // the new owner announces its term to b's nodes one after the other: wait for both
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                for (int i = 0; i < 2; i++) {
+                  JsonNode s = JSON.readTree(Http.get(b.url(i) + "/_berth/api/replication").body());
+                  assertThat(s.path("links").path(AB).path("highestEpoch").asLong())
+                      .as("b node " + i)
+                      .isEqualTo(newEpoch);
+                }
+              });
     } finally {
       owner.resume();
     }

@@ -32,7 +32,8 @@ public final class DumpLogsOnFailure implements TestWatcher {
     try (Stream<Path> files = Files.walk(root)) {
       List<Path> logs = files.filter(p -> p.toString().endsWith(".log")).sorted().toList();
       for (Path log : logs) {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        List<String> lines =
+            List.of(new String(Files.readAllBytes(log), StandardCharsets.UTF_8).split("\n", -1));
         System.out.println(
             "===== "
                 + root.relativize(log)

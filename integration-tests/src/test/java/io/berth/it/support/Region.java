@@ -67,6 +67,19 @@ public final class Region implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Puts the region's blobs into {@code bucket} of an S3-compatible server instead of a shared
+   * directory (before {@link #start}); every node of the region shares the bucket.
+   */
+  public Region s3(String endpoint, String bucket, String accessKey, String secretKey) {
+    env("BERTH_STORAGE_TYPE", "s3");
+    env("BERTH_STORAGE_S3_ENDPOINT", endpoint);
+    env("BERTH_STORAGE_S3_BUCKET", bucket);
+    env("BERTH_STORAGE_S3_ACCESS_KEY", accessKey);
+    env("BERTH_STORAGE_S3_SECRET_KEY", secretKey);
+    return env("BERTH_STORAGE_SHARED_BLOB_DIR", "");
+  }
+
   /** Other regions the where API asks (sets {@code cluster.peers}). */
   public Region peers(Region... others) {
     List<String> p = new ArrayList<>();
@@ -146,6 +159,18 @@ public final class Region implements AutoCloseable {
       }
       Thread.sleep(200);
     }
+  }
+
+  /**
+   * Replaces (stopped) node {@code i} by a new node with another id and an empty data directory on
+   * the same address and ports, like a node rebuilt on a new disk.
+   */
+  public void replaceNode(int i, String newId) {
+    if (running(i)) {
+      throw new IllegalStateException("stop node " + i + " first");
+    }
+    Node old = nodes.get(i);
+    nodes.set(i, new Node(newId, old.host(), old.httpPort(), old.grpcPort(), dir.resolve(newId)));
   }
 
   /** Stops node {@code i} gracefully. */

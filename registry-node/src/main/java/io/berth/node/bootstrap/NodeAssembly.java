@@ -328,7 +328,8 @@ public final class NodeAssembly implements AutoCloseable {
             ociUploads,
             wireOciPullThrough(),
             oci.maxManifestBytes(),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            Duration.ofMinutes(config.storage().gc().graceMinutes()).dividedBy(2));
     OciHandler handler = new OciHandler(service, accessPolicy);
     router.exact("/v2", "oci", handler);
     router.prefix(OciRoute.PREFIX, "oci", handler);

@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Mark: collect every digest the {@link BlobReferences} name. This runs after the listing, so
  *       every index entry committed before a candidate was listed is seen.
  *   <li>Sweep each unmarked candidate under its {@link RecentWrites} lock: skip it if a writer on
- *       this node recorded it, re-read its modified time (a writer that re-put or touched it
- *       refreshed it) and skip it if it is now within the grace period, else delete it. Before each
- *       delete the ownership fence is checked.
+ *       this node recorded it recently or at any time since the run began, re-read its modified
+ *       time (a writer that re-put or touched it refreshed it) and skip it if it is now within the
+ *       grace period, else delete it. Before each delete the ownership fence is checked.
  * </ol>
  *
  * Deletes go through the live store (so caches are invalidated). A failure in the mark phase
@@ -74,6 +74,12 @@ public final class GarbageCollector {
 
   /** One run. {@code stillOwner} is checked before every delete. */
   public GcReport run(boolean dryRun, BooleanSupplier stillOwner) {
+    try (RecentWrites.Run written = writes.beginRun()) {
+      return run(dryRun, stillOwner, written);
+    }
+  }
+
+  private GcReport run(boolean dryRun, BooleanSupplier stillOwner, RecentWrites.Run written) {
     long started = clock.millis();
     long cutoff = started - grace.toMillis();
     List<StoredBlob> old = new ArrayList<>();
@@ -88,7 +94,7 @@ public final class GarbageCollector {
         });
     Set<Digest> live = new HashSet<>();
     for (BlobReferences r : references) {
-      r.forEachReferencedDigest(live::add);
+      r.mark(cutoff, live::add);
     }
     long deleted = 0;
     long bytes = 0;
@@ -105,11 +111,15 @@ public final class GarbageCollector {
         aborted = "gave up ownership (leadership lost or node closing)";
         break;
       }
+      if (written.overflowed()) {
+        aborted = "too many blobs written during the run to track them; the next run continues";
+        break;
+      }
       Optional<StoredBlob> gone =
           writes.locked(
               b.digest(),
               () -> {
-                if (writes.isRecent(b.digest())) {
+                if (written.recorded(b.digest()) || writes.isRecent(b.digest())) {
                   return Optional.empty();
                 }
                 Optional<StoredBlob> now = store.stat(b.digest());

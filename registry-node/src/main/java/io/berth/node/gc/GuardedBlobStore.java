@@ -27,8 +27,17 @@ public final class GuardedBlobStore implements BlobStore {
     this.writes = writes;
   }
 
+  /**
+   * Stores through the inner store, then records the digest and checks the blob is still there.
+   * When the digest is known in advance (OCI pushes) it is recorded before storing too, so a
+   * collection that lists the new blob before the writer's check (its modified time can be older
+   * than the run's cutoff when the grace period is shorter than the write) still keeps it.
+   */
   @Override
   public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
+    if (expectation.digest() != null) {
+      writes.record(expectation.digest(), () -> null);
+    }
     StoredBlob b = inner.put(in, expectation);
     writes.record(
         b.digest(),
@@ -55,6 +64,17 @@ public final class GuardedBlobStore implements BlobStore {
     if (!inner.touch(digest)) {
       return false;
     }
+    return writes.record(digest, () -> inner.stat(digest).isPresent());
+  }
+
+  /**
+   * Records a blob a writer is about to name in an index entry, and checks under GC's lock that it
+   * is still stored: from here on a garbage collection on this node keeps it (ADR 0008).
+   *
+   * @return false if the blob is not stored
+   */
+  @Override
+  public boolean reference(Digest digest) {
     return writes.record(digest, () -> inner.stat(digest).isPresent());
   }
 

@@ -160,9 +160,8 @@ public interface OciIndex {
   void deleteUpload(String id);
 
   /**
-   * Visits every upload session of this node. Sessions name no digest until they complete, so a
-   * garbage collector should treat blobs stored after the oldest live session started as young
-   * (grace period) rather than mark anything here.
+   * Visits every upload session of this node. Sessions name no digest until they complete and keep
+   * their bytes outside the blob store, so garbage collection marks nothing here (ADR 0008).
    */
   void forEachUpload(Consumer<OciUploadSession> visitor);
 

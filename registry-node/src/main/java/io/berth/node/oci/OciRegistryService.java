@@ -23,6 +23,7 @@ import java.io.SequenceInputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,7 @@ public final class OciRegistryService {
   private final PullThroughCache cache;
   private final long maxManifestBytes;
   private final Clock clock;
+  private final Duration touchLinksOlderThan;
 
   public OciRegistryService(
       BlobStore blobs,
@@ -62,12 +64,30 @@ public final class OciRegistryService {
       PullThroughCache cache,
       long maxManifestBytes,
       Clock clock) {
+    this(blobs, index, uploads, cache, maxManifestBytes, clock, Duration.ofHours(12));
+  }
+
+  /**
+   * @param touchLinksOlderThan a manifest PUT refreshes the modified time of each blob it names
+   *     whose link in the repository is older than this (half the GC grace period), so that garbage
+   *     collection on another node of the region keeps it until the manifest has reached that node;
+   *     younger links keep their blobs alive there anyway (ADR 0008)
+   */
+  public OciRegistryService(
+      BlobStore blobs,
+      OciIndex index,
+      OciUploads uploads,
+      PullThroughCache cache,
+      long maxManifestBytes,
+      Clock clock,
+      Duration touchLinksOlderThan) {
     this.blobs = blobs;
     this.index = index;
     this.uploads = uploads;
     this.cache = cache;
     this.maxManifestBytes = maxManifestBytes;
     this.clock = clock;
+    this.touchLinksOlderThan = touchLinksOlderThan;
   }
 
   // ---------------------------------------------------------------- answers
@@ -412,9 +432,16 @@ public final class OciRegistryService {
           "the manifest's digest is " + actual + ", not " + digest,
           Map.of("digest", digest.toString(), "actual", actual.toString()));
     }
+    // the garbage-collection handshake for blobs named without being uploaded: each is recorded
+    // (and, if its link is old, refreshed) and checked under GC's lock before the index is written
     List<String> missing = new ArrayList<>();
     for (Digest d : parsed.requiredBlobs()) {
-      if (blobs.stat(d).isEmpty()) {
+      if (!referenceLinked(repository, d)) {
+        missing.add(d.toString());
+      }
+    }
+    for (Digest d : parsed.requiredManifests()) {
+      if (!blobs.reference(d)) {
         missing.add(d.toString());
       }
     }
@@ -429,6 +456,15 @@ public final class OciRegistryService {
         new OciIndex.ManifestWrite(
             record, Optional.ofNullable(tag), parsed.requiredBlobs(), parsed.requiredManifests()));
     return new ManifestStored(repository, actual, parsed.subject());
+  }
+
+  private boolean referenceLinked(RepositoryName repository, Digest d) {
+    long linked =
+        index.blobLink(repository, d).map(l -> l.getLinkedUnixMillis()).orElse(Long.MAX_VALUE);
+    if (linked < clock.millis() - touchLinksOlderThan.toMillis()) {
+      return blobs.touch(d);
+    }
+    return blobs.reference(d);
   }
 
   private byte[] readBounded(InputStream body) throws IOException {

@@ -106,7 +106,9 @@ public final class ReplicationService {
   public List<String> missing(List<String> digests) {
     List<String> out = new ArrayList<>();
     for (String d : digests) {
-      if (blobs.stat(Digest.parse(d)).isEmpty()) {
+      // touch, not stat: an event naming a blob this region holds as an unreferenced orphan is
+      // applied after this answer, so the blob's grace period must start again (ADR 0008)
+      if (!blobs.touch(Digest.parse(d))) {
         out.add(d);
       }
     }
@@ -154,7 +156,7 @@ public final class ReplicationService {
       throw new IllegalArgumentException("the blob size is required");
     }
     try (LinkFences.InFlight w = fences.begin(link, epoch, abort)) {
-      Optional<StoredBlob> have = blobs.stat(d);
+      Optional<StoredBlob> have = blobs.touch(d) ? blobs.stat(d) : Optional.empty();
       if (have.isPresent()) {
         present.increment();
         return new WriteOutcome(digest, have.get().size(), true);

@@ -96,12 +96,12 @@ public final class WhereService {
 
   /** The artifact key of an OCI tag (matches the OCI index's event keys). */
   public static String ociTagKey(String repository, String tag) {
-    return "oci:" + repository + ":" + tag;
+    return io.berth.common.ChangeEvents.ociTagKey(repository, tag);
   }
 
   /** The artifact key of an OCI manifest by digest. */
   public static String ociManifestKey(String repository, String digest) {
-    return "oci:" + repository + "@" + digest;
+    return io.berth.common.ChangeEvents.ociManifestKey(repository, digest);
   }
 
   /** This region's answer, from this node. */

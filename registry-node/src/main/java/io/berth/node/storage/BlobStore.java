@@ -66,6 +66,20 @@ public interface BlobStore extends AutoCloseable {
   boolean touch(Digest digest);
 
   /**
+   * Declares that the caller is about to write an index entry naming this stored blob without
+   * storing it (an OCI manifest naming blobs the repository already links). Unlike {@link #touch}
+   * it does not refresh the blob's modified time; a store guarded for garbage collection also
+   * protects the blob on this node from a concurrent collection until the entry is written. The
+   * default checks that the blob is stored.
+   *
+   * @return false if the blob is not stored
+   * @throws StorageException if the backing store fails
+   */
+  default boolean reference(Digest digest) {
+    return stat(digest).isPresent();
+  }
+
+  /**
    * Moves a blob out of the live keyspace into a quarantine area kept for inspection (scrub found
    * it corrupt). Quarantining a missing blob is not an error.
    *

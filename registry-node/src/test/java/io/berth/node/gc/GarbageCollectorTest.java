@@ -147,6 +147,115 @@ class GarbageCollectorTest {
     assertThat(files.stat(orphan.digest())).isPresent();
   }
 
+  private GarbageCollector collector(RecentWrites w, BlobReferences refs) {
+    return new GarbageCollector(
+        new GuardedBlobStore(files, w),
+        w,
+        List.of(refs),
+        Duration.ofHours(1),
+        Clock.systemUTC(),
+        new SimpleMeterRegistry());
+  }
+
+  /** References that run {@code duringMark} while the collector marks (a writer racing it). */
+  private static BlobReferences racing(Runnable duringMark) {
+    return new BlobReferences() {
+      @Override
+      public String name() {
+        return "racing";
+      }
+
+      @Override
+      public void forEachReferencedDigest(java.util.function.Consumer<Digest> visitor) {
+        duringMark.run();
+      }
+    };
+  }
+
+  @Test
+  void aBlobReferencedDuringTheRunIsKeptHoweverShortTheRetention() throws Exception {
+    StoredBlob b = old(new byte[] {10});
+    // retention so short that the record has expired by the time the sweep reaches the blob: the
+    // run itself still remembers it (a writer named the blob while the mark phase was reading)
+    RecentWrites w = new RecentWrites(Duration.ofNanos(1), 1000);
+    GuardedBlobStore writer = new GuardedBlobStore(files, w);
+    GcReport r =
+        collector(
+                w,
+                racing(
+                    () -> {
+                      assertThat(writer.reference(b.digest())).isTrue();
+                      sleep(5);
+                    }))
+            .run(false, () -> true);
+    assertThat(w.isRecent(b.digest())).as("retention expired").isFalse();
+    assertThat(r.keptRecentlyWritten()).isEqualTo(1);
+    assertThat(files.stat(b.digest())).isPresent();
+  }
+
+  @Test
+  void aRunThatCannotTrackTheWritesStopsDeleting() throws Exception {
+    StoredBlob orphan = old(new byte[] {11});
+    RecentWrites w = new RecentWrites(Duration.ofNanos(1), 2);
+    GcReport r =
+        collector(
+                w,
+                racing(
+                    () -> {
+                      for (int i = 0; i < 5; i++) {
+                        w.record(Digest.sha256(new byte[] {(byte) i, 99}), () -> null);
+                      }
+                    }))
+            .run(false, () -> true);
+    assertThat(r.aborted()).contains("too many");
+    assertThat(r.deletedBlobs()).isZero();
+    assertThat(files.stat(orphan.digest())).isPresent();
+  }
+
+  @Test
+  void referenceRecordsTheBlobAndReportsAMissingOne() throws Exception {
+    StoredBlob b = old(new byte[] {12});
+    assertThat(store.reference(b.digest())).isTrue();
+    assertThat(writes.isRecent(b.digest())).isTrue();
+    assertThat(store.reference(Digest.sha256(new byte[] {13}))).isFalse();
+    assertThat(gc.run(false, () -> true).deletedBlobs()).isZero();
+    assertThat(files.stat(b.digest())).isPresent();
+  }
+
+  @Test
+  void referenceSourcesAreAskedWithTheRunsCutoff() throws Exception {
+    java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+    BlobReferences refs =
+        new BlobReferences() {
+          @Override
+          public String name() {
+            return "cutoff";
+          }
+
+          @Override
+          public void forEachReferencedDigest(java.util.function.Consumer<Digest> visitor) {
+            throw new AssertionError("a run marks with its cutoff");
+          }
+
+          @Override
+          public void mark(long cutoffMillis, java.util.function.Consumer<Digest> visitor) {
+            seen.set(cutoffMillis);
+          }
+        };
+    long before = System.currentTimeMillis();
+    collector(writes, refs).run(true, () -> true);
+    assertThat(seen.get())
+        .isBetween(before - 3_600_000, System.currentTimeMillis() - 3_600_000 + 1);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** A store whose put is immediately followed by a (GC) delete of the same blob. */
   record DeletingAfterPut(FileBlobStore inner) implements io.berth.node.storage.BlobStore {
     @Override

@@ -14,6 +14,7 @@ import io.berth.node.testsupport.OciClient.Response;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,6 +44,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * upload ids used under another repository: each gets the spec's error (JSON body, right code),
  * never a 500, and leaves no stored partial blob, no temporary file and no stray upload file.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciBadInputIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -51,17 +54,28 @@ class OciBadInputIT {
   static Path data;
   Set<Digest> blobsBefore;
 
+  static StorageUnderTest storage;
+
+  /** Storage under test; the default is the embedded file store. */
+  protected StorageUnderTest storage() throws Exception {
+    return StorageUnderTest.file();
+  }
+
   @BeforeAll
-  static void start() throws Exception {
+  void start() throws Exception {
     data = tmp.resolve("node");
-    node = new NodeAssembly(TestNodes.config(data, 2)).start();
+    storage = storage();
+    node = new NodeAssembly(storage.apply(TestNodes.config(data, 2))).start();
     oci = new OciClient(TestNodes.url(node));
   }
 
   @AfterAll
-  static void stop() {
+  void stop() throws Exception {
     if (node != null) {
       node.close();
+    }
+    if (storage != null) {
+      storage.close();
     }
   }
 
@@ -72,7 +86,9 @@ class OciBadInputIT {
 
   @AfterEach
   void nothingPartialIsLeft() throws IOException {
-    assertThat(listFiles(data.resolve("blobs/tmp/test-node"))).as("blob temp files").isEmpty();
+    assertThat(storage.leftovers(node.rawBlobStore(), data))
+        .as("temporary files, objects and incomplete uploads")
+        .isEmpty();
     Set<String> sessions = new HashSet<>();
     node.ociIndex().forEachUpload(s -> sessions.add(s.getId()));
     for (Path f : listFiles(data.resolve("oci-uploads"))) {

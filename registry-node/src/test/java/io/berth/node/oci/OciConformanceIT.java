@@ -11,6 +11,7 @@ import io.berth.node.testsupport.OciClient.Response;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * read rights, manifests of every supported type, tags and catalog pagination, referrers, deletes,
  * and the error body.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciConformanceIT {
   static final Set<String> SPEC_CODES =
       Set.of(
@@ -55,19 +58,32 @@ class OciConformanceIT {
           "TOOMANYREQUESTS");
 
   @TempDir static Path tmp;
+  static StorageUnderTest storage;
   static NodeAssembly node;
   static OciClient oci;
 
+  /** Storage under test; the default is the embedded file store. */
+  protected StorageUnderTest storage() throws Exception {
+    return StorageUnderTest.file();
+  }
+
   @BeforeAll
-  static void start() throws Exception {
-    node = new NodeAssembly(TestNodes.config(tmp.resolve("node")), TestAccessPolicy::new).start();
+  void start() throws Exception {
+    storage = storage();
+    node =
+        new NodeAssembly(
+                storage.apply(TestNodes.config(tmp.resolve("node"))), TestAccessPolicy::new)
+            .start();
     oci = new OciClient(TestNodes.url(node));
   }
 
   @AfterAll
-  static void stop() {
+  void stop() throws Exception {
     if (node != null) {
       node.close();
+    }
+    if (storage != null) {
+      storage.close();
     }
   }
 

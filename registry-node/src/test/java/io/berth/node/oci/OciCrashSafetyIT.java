@@ -7,13 +7,14 @@ import io.berth.common.Digest;
 import io.berth.node.index.rocksdb.RocksChangeLog;
 import io.berth.node.index.rocksdb.RocksIndexStore;
 import io.berth.node.index.rocksdb.RocksOciIndex;
-import io.berth.node.storage.file.FileBlobStore;
+import io.berth.node.storage.BlobStore;
 import io.berth.node.testsupport.NodeProcess;
 import io.berth.node.testsupport.OciClient;
 import io.berth.node.testsupport.OciClient.Response;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
+import io.berth.node.testsupport.StorageUnderTest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -40,8 +41,20 @@ import org.junit.jupiter.api.io.TempDir;
 class OciCrashSafetyIT {
   @TempDir Path tmp;
 
+  /** Storage under test (servers it starts keep their files under {@code dir}). */
+  protected StorageUnderTest storage(Path dir) throws Exception {
+    return StorageUnderTest.file();
+  }
+
   @Test
   void killDuringAChunkedUploadAndManifestPushesLeavesAConsistentResumableState() throws Exception {
+    try (StorageUnderTest storage = storage(tmp.resolve("s3"))) {
+      killDuringAChunkedUploadAndManifestPushes(storage);
+    }
+  }
+
+  private void killDuringAChunkedUploadAndManifestPushes(StorageUnderTest storage)
+      throws Exception {
     Path data = tmp.resolve("data");
     Path log = tmp.resolve("node.log");
     byte[] blob = OciImages.random(3 << 20, 11);
@@ -51,7 +64,7 @@ class OciCrashSafetyIT {
     Map<String, Blob> acknowledged = new ConcurrentHashMap<>();
     String loc;
 
-    NodeProcess node = NodeProcess.start(data, Map.of(), log);
+    NodeProcess node = NodeProcess.start(data, storage.env(), log);
     try {
       OciClient oci = new OciClient(node.url());
       for (Blob b : base.blobs()) {
@@ -133,10 +146,10 @@ class OciCrashSafetyIT {
       node.close();
     }
 
-    assertIndexConsistent(data);
+    assertIndexConsistent(storage, data);
     assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(5);
 
-    NodeProcess again = NodeProcess.start(data, Map.of(), log);
+    NodeProcess again = NodeProcess.start(data, storage.env(), log);
     try {
       OciClient oci = new OciClient(again.url());
       for (Map.Entry<String, Blob> e : acknowledged.entrySet()) {
@@ -176,8 +189,10 @@ class OciCrashSafetyIT {
     } finally {
       again.stop();
     }
-    assertIndexConsistent(data);
-    assertThat(listFiles(data.resolve("blobs/tmp/crash-node"))).isEmpty();
+    assertIndexConsistent(storage, data);
+    try (BlobStore blobs = storage.openStore(data, "checker")) {
+      assertThat(storage.leftovers(blobs, data)).as("left in the blob store").isEmpty();
+    }
   }
 
   private static Blob manifest(Image base, int i) {
@@ -191,10 +206,10 @@ class OciCrashSafetyIT {
   }
 
   /** Every live manifest's bytes and referenced blobs, every tag's manifest, every link's blob. */
-  private static void assertIndexConsistent(Path data) {
-    FileBlobStore blobs = new FileBlobStore(data.resolve("blobs"), "checker");
+  private static void assertIndexConsistent(StorageUnderTest storage, Path data) {
     List<String> dangling = new ArrayList<>();
-    try (RocksIndexStore store = new RocksIndexStore(data.resolve("index"))) {
+    try (BlobStore blobs = storage.openStore(data, "checker");
+        RocksIndexStore store = new RocksIndexStore(data.resolve("index"))) {
       RocksOciIndex index = new RocksOciIndex(store, new RocksChangeLog(store, "n", "r", 60_000));
       index.forEachManifest(
           m -> {

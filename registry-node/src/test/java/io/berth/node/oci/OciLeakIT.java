@@ -12,6 +12,7 @@ import io.berth.node.testsupport.OciClient.Response;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,15 +31,27 @@ import org.junit.jupiter.params.provider.ValueSource;
  * what it links. A blob or manifest pushed to repository A is unknown through B (GET, HEAD, Range),
  * though the store holds it once; mounting it from A into B needs read rights on A.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciLeakIT {
   @TempDir static Path tmp;
   static NodeAssembly node;
   static OciClient oci;
   static Image image;
 
+  static StorageUnderTest storage;
+
+  /** Storage under test; the default is the embedded file store. */
+  protected StorageUnderTest storage() throws Exception {
+    return StorageUnderTest.file();
+  }
+
   @BeforeAll
-  static void start() throws Exception {
-    node = new NodeAssembly(TestNodes.config(tmp.resolve("node")), TestAccessPolicy::new).start();
+  void start() throws Exception {
+    storage = storage();
+    node =
+        new NodeAssembly(
+                storage.apply(TestNodes.config(tmp.resolve("node"))), TestAccessPolicy::new)
+            .start();
     oci = new OciClient(TestNodes.url(node));
     image = OciImages.image(false, "amd64", 2, 5000, 77);
     for (String repo : List.of("team/a", "secret/a")) {
@@ -51,9 +65,12 @@ class OciLeakIT {
   }
 
   @AfterAll
-  static void stop() {
+  void stop() throws Exception {
     if (node != null) {
       node.close();
+    }
+    if (storage != null) {
+      storage.close();
     }
   }
 

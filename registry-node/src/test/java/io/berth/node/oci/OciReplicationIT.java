@@ -13,6 +13,7 @@ import io.berth.node.testsupport.OciClient;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,35 +30,48 @@ import org.junit.jupiter.api.io.TempDir;
  * retagged and deleted on A, B serves through the OCI change events; concurrent writes of one tag
  * on both nodes converge to the same digest; a node started empty rebuilds the OCI index.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciReplicationIT {
   @TempDir static Path tmp;
   static KafkaBroker kafka;
   static Path blobs;
+  static StorageUnderTest storage;
+
+  /** Storage the nodes share; the default is one blob directory. */
+  protected StorageUnderTest storage() throws Exception {
+    return StorageUnderTest.file();
+  }
 
   @BeforeAll
-  static void startKafka() throws Exception {
+  void startKafka() throws Exception {
     kafka = KafkaBroker.start(tmp.resolve("kafka"));
     blobs = tmp.resolve("shared-blobs");
+    storage = storage();
   }
 
   @AfterAll
-  static void stopKafka() throws Exception {
+  void stopKafka() throws Exception {
     if (kafka != null) {
       kafka.close();
+    }
+    if (storage != null) {
+      storage.close();
     }
   }
 
   static NodeConfig nodeConfig(String id, String topic) {
     NodeConfig c = TestNodes.config(tmp.resolve(id));
-    return new NodeConfig(
-        new NodeConfig.NodeSection(id, "eu"),
-        c.http(),
-        new NodeConfig.StorageSection("file", tmp.resolve(id).toString(), blobs.toString()),
-        c.go(),
-        c.sumdb(),
-        c.oci(),
-        c.cluster(),
-        new NodeConfig.EventsSection(kafka.bootstrap(), topic, true, 3, (short) 1, 1, 24L, 0L));
+    NodeConfig shared =
+        new NodeConfig(
+            new NodeConfig.NodeSection(id, "eu"),
+            c.http(),
+            new NodeConfig.StorageSection("file", tmp.resolve(id).toString(), blobs.toString()),
+            c.go(),
+            c.sumdb(),
+            c.oci(),
+            c.cluster(),
+            new NodeConfig.EventsSection(kafka.bootstrap(), topic, true, 3, (short) 1, 1, 24L, 0L));
+    return storage.apply(shared);
   }
 
   /** Every live tag, manifest and link of a node, comparable across nodes. */

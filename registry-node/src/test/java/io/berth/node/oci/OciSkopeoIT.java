@@ -11,6 +11,7 @@ import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
 import io.berth.node.testsupport.Skopeo;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Every digest survives the round trip, {@code skopeo inspect} reads the image, and a two-platform
  * OCI index is copied with {@code --all}.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciSkopeoIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,18 +40,29 @@ class OciSkopeoIT {
   static String registry;
   static Skopeo skopeo;
 
+  static StorageUnderTest storage;
+
+  /** Storage under test; the default is the embedded file store. */
+  protected StorageUnderTest storage() throws Exception {
+    return StorageUnderTest.file();
+  }
+
   @BeforeAll
-  static void start() throws Exception {
+  void start() throws Exception {
     Skopeo.require();
     skopeo = new Skopeo(tmp);
-    node = new NodeAssembly(TestNodes.config(tmp.resolve("node"))).start();
+    storage = storage();
+    node = new NodeAssembly(storage.apply(TestNodes.config(tmp.resolve("node")))).start();
     registry = "127.0.0.1:" + node.port();
   }
 
   @AfterAll
-  static void stop() {
+  void stop() throws Exception {
     if (node != null) {
       node.close();
+    }
+    if (storage != null) {
+      storage.close();
     }
   }
 

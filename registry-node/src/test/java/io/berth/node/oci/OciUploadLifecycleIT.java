@@ -10,12 +10,15 @@ import io.berth.node.config.NodeConfig;
 import io.berth.node.testsupport.OciClient;
 import io.berth.node.testsupport.OciClient.Response;
 import io.berth.node.testsupport.OciImages;
+import io.berth.node.testsupport.StorageUnderTest;
 import io.berth.node.testsupport.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,11 +28,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OciUploadLifecycleIT {
   @TempDir Path tmp;
+  StorageUnderTest storage;
+
+  /** Storage under test (servers it starts keep their files under {@code dir}). */
+  protected StorageUnderTest storage(Path dir) throws Exception {
+    return StorageUnderTest.file();
+  }
+
+  @BeforeEach
+  void startStorage() throws Exception {
+    storage = storage(tmp.resolve("s3"));
+  }
+
+  @AfterEach
+  void stopStorage() throws Exception {
+    storage.close();
+  }
 
   @Test
   void aChunkedUploadContinuesAfterAGracefulRestart() throws Exception {
     Path data = tmp.resolve("node");
-    NodeConfig config = TestNodes.config(data);
+    NodeConfig config = storage.apply(TestNodes.config(data));
     byte[] blob = OciImages.random(3 << 20, 1);
     Digest d = Digest.sha256(blob);
     int third = blob.length / 3;
@@ -75,7 +94,8 @@ class OciUploadLifecycleIT {
   @Test
   void abandonedUploadsExpireAndTheirBytesAreReclaimed() throws Exception {
     Path data = tmp.resolve("expiring");
-    NodeConfig config = TestNodes.config(data).withOci(new NodeConfig.OciSection(4L << 20, 2L, 1L));
+    NodeConfig config =
+        storage.apply(TestNodes.config(data).withOci(new NodeConfig.OciSection(4L << 20, 2L, 1L)));
     try (NodeAssembly node = new NodeAssembly(config).start()) {
       OciClient oci = new OciClient(TestNodes.url(node));
       String loc =

@@ -113,6 +113,27 @@ class ReplicationServiceTest {
   }
 
   @Test
+  void aPresentOrphanIsTouchedSoGcKeepsItUntilTheEventsArrive() throws Exception {
+    byte[] b = bytes("an old orphan of the target region");
+    Digest d =
+        blobs.put(new ByteArrayInputStream(b), io.berth.node.storage.PutExpectation.any()).digest();
+    long old = System.currentTimeMillis() - 7_200_000;
+    Files.setLastModifiedTime(blobs.pathOf(d), java.nio.file.attribute.FileTime.fromMillis(old));
+    assertThat(service.missing(List.of(d.toString()))).isEmpty();
+    assertThat(blobs.stat(d).orElseThrow().modifiedMillis())
+        .as("its grace period starts again")
+        .isGreaterThan(old + 3_600_000);
+    Files.setLastModifiedTime(blobs.pathOf(d), java.nio.file.attribute.FileTime.fromMillis(old));
+    service.beginTerm("eu->us", 1);
+    assertThat(
+            service
+                .write("eu->us", 1, d.toString(), b.length, InputStream.nullInputStream(), e -> {})
+                .alreadyPresent())
+        .isTrue();
+    assertThat(blobs.stat(d).orElseThrow().modifiedMillis()).isGreaterThan(old + 3_600_000);
+  }
+
+  @Test
   void aMismatchStoresNothingAndLeavesNoGarbage() throws Exception {
     byte[] b = bytes("the real content");
     String d = digest(b);
@@ -243,6 +264,54 @@ class ReplicationServiceTest {
     assertThat(again.published()).isZero();
     assertThat(again.skipped()).isEqualTo(1);
     assertThat(published).hasSize(1);
+  }
+
+  ChangeEvent ociPut(long seq, String repo, byte[] manifest, String... refs) {
+    return ChangeEvent.newBuilder()
+        .setOriginRegion("eu")
+        .setOriginNode("eu-1")
+        .setSeq(seq)
+        .setHlc(io.berth.proto.events.v1.Hlc.newBuilder().setWallMillis(1000 + seq))
+        .setKey("oci:" + repo)
+        .setManifestPut(
+            io.berth.proto.events.v1.ManifestPut.newBuilder()
+                .setRepository(repo)
+                .setDigest(digest(manifest))
+                .setMediaType("application/vnd.oci.image.manifest.v1+json")
+                .setSize(manifest.length)
+                .addAllReferencedDigests(List.of(refs)))
+        .build();
+  }
+
+  void store(byte[] b) throws IOException {
+    service.write("eu->us", 1, digest(b), b.length, new ByteArrayInputStream(b), s -> {});
+  }
+
+  @Test
+  void anOciManifestCrossesOnlyWithItsOwnBlobConfigLayersAndForAnIndexItsChildren()
+      throws Exception {
+    byte[] config = bytes("config");
+    byte[] layer = bytes("layer");
+    byte[] child = bytes("child manifest");
+    byte[] index = bytes("index manifest");
+    ChangeEvent image = ociPut(1, "team/app", child, digest(config), digest(layer));
+    ChangeEvent list = ociPut(2, "team/app", index, digest(child));
+    assertThat(io.berth.common.ChangeEvents.requiredBlobs(image))
+        .containsExactly(digest(child), digest(config), digest(layer));
+    assertThat(io.berth.common.ChangeEvents.requiredBlobs(list))
+        .containsExactly(digest(index), digest(child));
+
+    store(config);
+    store(child);
+    store(index);
+    assertThatThrownBy(() -> service.republish("eu->us", 1, List.of(image, list)))
+        .as("the child image lacks a layer: the batch (child, then index) is refused whole")
+        .isInstanceOf(MissingBlobsException.class)
+        .hasMessageContaining(digest(layer));
+    assertThat(published).as("invariant 2 on the target: nothing republished").isEmpty();
+    store(layer);
+    assertThat(service.republish("eu->us", 1, List.of(image, list)).published()).isEqualTo(2);
+    assertThat(published).containsExactly(image, list);
   }
 
   @Test

@@ -27,6 +27,18 @@ public final class NodeProcess implements AutoCloseable {
   public static NodeProcess start(
       String host, int port, Path dataDir, Map<String, String> env, Path log)
       throws IOException, InterruptedException {
+    return start(host, port, dataDir, env, log, List.of());
+  }
+
+  /** Like {@link #start(String, int, Path, Map, Path)} with extra JVM options. */
+  public static NodeProcess start(
+      String host,
+      int port,
+      Path dataDir,
+      Map<String, String> env,
+      Path log,
+      List<String> jvmOptions)
+      throws IOException, InterruptedException {
     Map<String, String> all = new HashMap<>();
     all.put("BERTH_HTTP_ACCESS_LOG", "false");
     all.put("BERTH_NODE_ID", "crash-node");
@@ -37,7 +49,7 @@ public final class NodeProcess implements AutoCloseable {
             "io.berth.node.Main",
             List.of("serve", "--port", Integer.toString(port), "--data-dir", dataDir.toString()),
             all,
-            List.of(),
+            jvmOptions,
             log);
     NodeProcess n = new NodeProcess(p, host, port);
     n.awaitHealthy(Duration.ofSeconds(60));
@@ -56,7 +68,17 @@ public final class NodeProcess implements AutoCloseable {
    */
   public static NodeProcess start(Path dataDir, Map<String, String> env, Path log, String host)
       throws IOException, InterruptedException {
-    return start(host, freePort(host), dataDir, env, log);
+    return start(dataDir, env, log, host, List.of());
+  }
+
+  /**
+   * Like {@link #start(Path, Map, Path, String)} with extra JVM options (e.g. {@code -Xmx128m};
+   * they come after the defaults, so they win).
+   */
+  public static NodeProcess start(
+      Path dataDir, Map<String, String> env, Path log, String host, List<String> jvmOptions)
+      throws IOException, InterruptedException {
+    return start(host, freePort(host), dataDir, env, log, jvmOptions);
   }
 
   public static int freePort() throws IOException {

@@ -77,10 +77,18 @@ public final class OciClient {
 
   /** Sends a request; {@code body} null means no body, headers are set as given. */
   public Response send(String method, String pathOrUrl, byte[] body, Map<String, String> headers) {
+    return send(method, pathOrUrl, body, headers, Duration.ofSeconds(120));
+  }
+
+  /**
+   * Like {@link #send(String, String, byte[], Map)} with another timeout for the whole exchange.
+   */
+  public Response send(
+      String method, String pathOrUrl, byte[] body, Map<String, String> headers, Duration timeout) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(
                 URI.create(pathOrUrl.startsWith("http") ? pathOrUrl : base + pathOrUrl))
-            .timeout(Duration.ofSeconds(120));
+            .timeout(timeout);
     headers.forEach(b::header);
     b.method(
         method,
@@ -101,6 +109,107 @@ public final class OciClient {
     b.method(
         method, HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
     return exchange(b.build());
+  }
+
+  /**
+   * Sends {@code length} bytes from {@code body} (opened once, read to the end, never held in
+   * memory) with that Content-Length.
+   */
+  public Response sendStream(
+      String method,
+      String pathOrUrl,
+      java.util.function.Supplier<java.io.InputStream> body,
+      long length,
+      Map<String, String> headers) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(
+                URI.create(pathOrUrl.startsWith("http") ? pathOrUrl : base + pathOrUrl))
+            .timeout(Duration.ofMinutes(30));
+    headers.forEach(b::header);
+    b.method(
+        method,
+        HttpRequest.BodyPublishers.fromPublisher(
+            HttpRequest.BodyPublishers.ofInputStream(body), length));
+    return exchange(b.build());
+  }
+
+  /** What a streamed GET received: status, the body's sha256 and length (not kept in memory). */
+  public record Streamed(int status, Digest digest, long size, String contentType) {}
+
+  /** GETs {@code path} and hashes the body while it streams. */
+  public Streamed getDigest(String path) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base + path))
+            .timeout(Duration.ofMinutes(30))
+            .GET()
+            .build();
+    try {
+      HttpResponse<java.io.InputStream> r =
+          CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      long size = 0;
+      try (java.io.InputStream in = r.body()) {
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          md.update(buf, 0, n);
+          size += n;
+        }
+      }
+      return new Streamed(
+          r.statusCode(),
+          Digest.of(Digest.Algorithm.SHA256, md.digest()),
+          size,
+          r.headers().firstValue("Content-Type").orElse(""));
+    } catch (IOException e) {
+      throw new UncheckedIOException("GET " + path, e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** {@code POST ?mount=<digest>&from=<from>}: 201 when mounted, 202 with a new session else. */
+  public Response mount(String repo, Digest digest, String from) {
+    return send(
+        "POST",
+        "/v2/" + repo + "/blobs/uploads/?mount=" + digest + "&from=" + from,
+        null,
+        Map.of());
+  }
+
+  /**
+   * Pushes a blob as a chunked upload: POST, PATCHes of {@code chunk} bytes with Content-Range, and
+   * the final {@code PUT ?digest=} carrying the last chunk. Returns the first response that is not
+   * the expected 202 (or the final one).
+   */
+  public Response pushBlobChunked(String repo, byte[] content, int chunk) {
+    Digest d = Digest.sha256(content);
+    Response start = send("POST", "/v2/" + repo + "/blobs/uploads/", null, Map.of());
+    if (start.status() != 202) {
+      return start;
+    }
+    String loc = start.header("Location");
+    int off = 0;
+    while (content.length - off > chunk) {
+      Response r =
+          send(
+              "PATCH",
+              loc,
+              java.util.Arrays.copyOfRange(content, off, off + chunk),
+              headers("Content-Range", off + "-" + (off + chunk - 1)));
+      if (r.status() != 202) {
+        return r;
+      }
+      loc = r.header("Location");
+      off += chunk;
+    }
+    byte[] last = java.util.Arrays.copyOfRange(content, off, content.length);
+    Map<String, String> h =
+        last.length == 0 ? Map.of() : headers("Content-Range", off + "-" + (content.length - 1));
+    return send("PUT", loc + (loc.contains("?") ? "&" : "?") + "digest=" + d, last, h);
   }
 
   private static Response exchange(HttpRequest request) {

@@ -156,6 +156,16 @@ public final class OciImages {
     return new Image(new Blob(docker ? DOCKER_MANIFEST : OCI_MANIFEST, json(m)), config, layers);
   }
 
+  /** An OCI image manifest naming {@code config} and {@code layers}. */
+  public static Blob manifest(Blob config, List<Blob> layers) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("schemaVersion", 2);
+    m.put("mediaType", OCI_MANIFEST);
+    m.put("config", config.descriptor());
+    m.put("layers", layers.stream().map(Blob::descriptor).toList());
+    return new Blob(OCI_MANIFEST, json(m));
+  }
+
   /** An index (OCI) or manifest list (Docker) of {@code images}, one platform each. */
   public static Blob index(boolean docker, List<Image> images, List<String> archs) {
     List<Map<String, Object>> manifests = new ArrayList<>();

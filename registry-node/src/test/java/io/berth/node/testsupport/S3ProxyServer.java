@@ -98,6 +98,22 @@ public final class S3ProxyServer implements AutoCloseable {
     return dir.resolve("data").resolve(bucket);
   }
 
+  /**
+   * Whether parts of a multipart upload to {@code bucket} are arriving right now (the filesystem
+   * backend keeps them as {@code .mpus-<id>-<key>-<n>} files until the upload completes).
+   */
+  public boolean multipartPartsArriving(String bucket) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(bucketDir(bucket))) {
+      return s.anyMatch(
+          p ->
+              p.toString().contains("/.mpus-")
+                  && p.getFileName().toString().matches(".*-[0-9]+")
+                  && Files.isRegularFile(p));
+    } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+      return false; // a file vanished while walking
+    }
+  }
+
   /** Stops the server (SIGKILL: an outage, not a clean shutdown). */
   public void stop() throws InterruptedException {
     if (process != null) {

@@ -78,6 +78,28 @@ public final class Skopeo {
     return r;
   }
 
+  /**
+   * Copies the OCI layout {@code layout:tag} to {@code registry/repository:tag} over plain HTTP.
+   */
+  public Result push(Path layout, String tag, String registry, String repository, String... extra)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("copy", "--dest-tls-verify=false"));
+    args.addAll(List.of(extra));
+    args.add("oci:" + layout + ":" + tag);
+    args.add("docker://" + registry + "/" + repository + ":" + tag);
+    return ok(args.toArray(String[]::new));
+  }
+
+  /** Copies {@code registry/repository:tag} into the OCI layout {@code layout:tag}. */
+  public Result pull(String registry, String repository, String tag, Path layout, String... extra)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("copy", "--src-tls-verify=false"));
+    args.addAll(List.of(extra));
+    args.add("docker://" + registry + "/" + repository + ":" + tag);
+    args.add("oci:" + layout + ":" + tag);
+    return ok(args.toArray(String[]::new));
+  }
+
   /** digest hex -> bytes of every blob in an OCI layout. */
   public static Map<String, byte[]> layoutBlobs(Path layout) throws IOException {
     Map<String, byte[]> out = new TreeMap<>();

@@ -75,6 +75,69 @@ public final class StorageUnderTest implements UnaryOperator<NodeConfig>, AutoCl
     return st;
   }
 
+  /**
+   * {@code BERTH_*} environment for a node process ({@link NodeProcess}) on this storage: empty for
+   * file storage, else the bucket, endpoint, credentials and the short test retries.
+   */
+  public java.util.Map<String, String> env() {
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    if (s3 != null) {
+      NodeConfig.S3Section c = s3.config(bucket);
+      env.put("BERTH_STORAGE_TYPE", "s3");
+      env.put("BERTH_STORAGE_S3_ENDPOINT", c.endpoint());
+      env.put("BERTH_STORAGE_S3_BUCKET", c.bucket());
+      env.put("BERTH_STORAGE_S3_ACCESS_KEY", c.accessKey());
+      env.put("BERTH_STORAGE_S3_SECRET_KEY", c.secretKey());
+      env.put("BERTH_STORAGE_S3_REQUEST_TIMEOUT_SECONDS", c.requestTimeoutSeconds().toString());
+      env.put("BERTH_STORAGE_S3_MAX_ATTEMPTS", c.maxAttempts().toString());
+      env.put("BERTH_STORAGE_S3_RETRY_BASE_MILLIS", c.retryBaseMillis().toString());
+    }
+    return env;
+  }
+
+  /**
+   * A store on the same blobs as a node with data directory {@code dataDir}, for checking what a
+   * (stopped or killed) node left behind; the caller closes it.
+   */
+  public io.berth.node.storage.BlobStore openStore(Path dataDir, String writerId) {
+    if (s3 == null) {
+      return new io.berth.node.storage.file.FileBlobStore(dataDir.resolve("blobs"), writerId);
+    }
+    return new io.berth.node.storage.s3.S3BlobStore(s3.config(bucket), writerId);
+  }
+
+  /**
+   * What interrupted or refused writes of writer {@code writerId} left in the blob store: temporary
+   * files (file storage), or objects outside {@code blobs/}, incomplete multipart uploads and
+   * cleanups still queued (S3). Empty when nothing is left behind.
+   */
+  public java.util.List<String> leftovers(io.berth.node.storage.BlobStore raw, Path dataDir)
+      throws java.io.IOException {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (s3 == null) {
+      Path tmp = dataDir.resolve("blobs/tmp");
+      if (java.nio.file.Files.isDirectory(tmp)) {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(tmp)) {
+          files.filter(java.nio.file.Files::isRegularFile).forEach(f -> out.add("temp file " + f));
+        }
+      }
+      return out;
+    }
+    io.berth.node.storage.s3.S3BlobStore store = (io.berth.node.storage.s3.S3BlobStore) raw;
+    for (String k : store.allKeys()) {
+      if (!k.startsWith("blobs/") && !k.startsWith("quarantine/")) {
+        out.add("object " + k);
+      }
+    }
+    for (var u : store.incompleteUploads()) {
+      out.add("incomplete upload " + u);
+    }
+    if (store.pendingLeftovers() > 0) {
+      out.add(store.pendingLeftovers() + " cleanups pending");
+    }
+    return out;
+  }
+
   @Override
   public void close() throws Exception {
     if (s3 != null) {

@@ -170,12 +170,19 @@ public final class KafkaSourceLog implements SourceLog {
   @Override
   public void close() {
     if (consumer != null) {
+      // a term ended by an interrupt still closes its consumer fully (the flag would make close
+      // give up at once and leave the consumer's sockets behind)
+      boolean interrupted = Thread.interrupted();
       try {
         consumer.close(Duration.ofSeconds(2));
       } catch (RuntimeException e) {
         log.debug("closing the consumer of {}: {}", topic, e.toString());
+      } finally {
+        consumer = null;
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
-      consumer = null;
     }
   }
 }

@@ -151,6 +151,13 @@ public final class LinkState {
     lastReplicatedAt = now;
   }
 
+  /**
+   * A stray interrupt was cleared while the term held (counted as a failure of stage "interrupt").
+   */
+  void strayInterrupt() {
+    failure("interrupt").increment();
+  }
+
   void skippedEcho(int n) {
     echo.increment(n);
   }

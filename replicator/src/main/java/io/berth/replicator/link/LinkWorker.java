@@ -105,14 +105,27 @@ public final class LinkWorker implements LinkOwnership.Work {
         log.warn("{}: a newer owner exists: {}", config.id(), e.getMessage());
         return false;
       } catch (RegionException e) {
-        if (!term.valid() || Thread.currentThread().isInterrupted()) {
-          return false;
+        if (!term.valid()) {
+          break;
         }
-        state.failed("term", e);
-        log.warn("{}: cannot announce term {}: {}", config.id(), fence.epoch(), e.getMessage());
-        backoff.pause();
+        if (Thread.interrupted()) {
+          strayInterrupt(fence, "announce");
+        } else {
+          state.failed("term", e);
+          log.warn("{}: cannot announce term {}: {}", config.id(), fence.epoch(), e.getMessage());
+        }
+        try {
+          backoff.pause();
+        } catch (InterruptedException ie) {
+          if (!term.valid()) {
+            break;
+          }
+          strayInterrupt(fence, "announce");
+        }
       }
     }
+    log.info(
+        "{}: term {} over before it was announced: ownership ended", config.id(), fence.epoch());
     return false;
   }
 
@@ -125,14 +138,14 @@ public final class LinkWorker implements LinkOwnership.Work {
       throws InterruptedException {
     List<ChangeEvent> batch = null;
     while (true) {
-      if (!term.valid() || Thread.currentThread().isInterrupted()) {
-        log.info(
-            "{}: term {} over (valid {}, interrupted {})",
-            config.id(),
-            fence.epoch(),
-            term.valid(),
-            Thread.currentThread().isInterrupted());
+      if (!term.valid()) {
+        log.info("{}: term {} over: ownership ended", config.id(), fence.epoch());
         return;
+      }
+      if (Thread.interrupted()) {
+        strayInterrupt(fence, "between batches");
+        backoff.pause();
+        continue;
       }
       String stage = "consume";
       try {
@@ -171,19 +184,42 @@ public final class LinkWorker implements LinkOwnership.Work {
         log.warn("{}: fenced off by a newer owner, ending term {}", config.id(), fence.epoch());
         return;
       } catch (InterruptedException e) {
-        log.info("{}: term {} interrupted in {}", config.id(), fence.epoch(), stage, e);
-        return;
+        if (!term.valid()) {
+          log.info(
+              "{}: term {} interrupted in {}: ownership ended", config.id(), fence.epoch(), stage);
+          return;
+        }
+        strayInterrupt(fence, stage);
+        Thread.interrupted();
+        backoff.pause();
       } catch (RuntimeException e) {
-        if (!term.valid() || Thread.currentThread().isInterrupted()) {
+        if (!term.valid()) {
           log.info(
               "{}: term {} ended during {}: {}", config.id(), fence.epoch(), stage, e.toString());
           return;
         }
+        Thread.interrupted();
         state.failed(stage, e);
         log.warn("{}: {} failed, retrying the batch: {}", config.id(), stage, e.toString());
         backoff.pause();
       }
     }
+  }
+
+  /**
+   * An interrupt while the term still holds did not come from the ownership (which ends the term
+   * before it interrupts): it is a leftover of a client library that caught an interrupt and set
+   * the flag again. The term's validity decides, so the flag is cleared and the batch retried;
+   * ending the term here would make the owner give up and retake the link in a loop without ever
+   * getting past the first batch.
+   */
+  private void strayInterrupt(Fence fence, String stage) {
+    state.strayInterrupt();
+    log.warn(
+        "{}: an interrupt arrived in {} while term {} still holds; cleared, retrying",
+        config.id(),
+        stage,
+        fence.epoch());
   }
 
   private List<ChangeEvent> select(List<ChangeEvent> batch) {

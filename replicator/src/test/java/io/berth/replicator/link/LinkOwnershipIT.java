@@ -115,4 +115,34 @@ class LinkOwnershipIT {
       o.close();
     }
   }
+
+  /**
+   * A term whose work ends at once with the interrupt flag set (a client library that swallowed an
+   * interrupt) is followed by the short-term pause all the same, and the next term starts without
+   * that interrupt: before, the pause was skipped and the owner spun through terms at full speed.
+   */
+  @Test
+  void aTermEndingWithAnInterruptDoesNotSpinAndTheNextTermStartsClean() throws Exception {
+    List<Boolean> interruptedAtStart = new CopyOnWriteArrayList<>();
+    try (CuratorFramework c = client(5000)) {
+      LinkOwnership o =
+          new LinkOwnership(
+              c,
+              "eu",
+              "spin",
+              "solo",
+              term -> {
+                interruptedAtStart.add(Thread.currentThread().isInterrupted());
+                Thread.currentThread().interrupt();
+              });
+      o.start();
+      await().atMost(Duration.ofSeconds(20)).until(() -> o.termsBegun() >= 2);
+      long from = o.termsBegun();
+      Thread.sleep(3_000);
+      long in3s = o.termsBegun() - from;
+      o.close();
+      assertThat(in3s).as("terms begun in 3 s after two short terms").isLessThanOrEqualTo(4);
+      assertThat(interruptedAtStart).doesNotContain(true);
+    }
+  }
 }

@@ -33,8 +33,15 @@ class LinkWorkerTest {
   }
 
   LinkState start(ReplicatorConfig.LinkSection cfg, long epoch) {
+    return start(cfg, epoch, log::open);
+  }
+
+  LinkState start(
+      ReplicatorConfig.LinkSection cfg,
+      long epoch,
+      java.util.function.Supplier<io.berth.replicator.consume.SourceLog> logs) {
     LinkState state = new LinkState(cfg.id(), "test", metrics);
-    LinkWorker w = new LinkWorker(cfg, log::open, eu, us, state);
+    LinkWorker w = new LinkWorker(cfg, logs, eu, us, state);
     thread =
         new Thread(
             () -> {
@@ -186,5 +193,59 @@ class LinkWorkerTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 3);
     assertThat(us.log).containsExactly(keep);
     assertThat(state.snapshot().get("eventsSkippedFiltered")).isEqualTo(2L);
+  }
+
+  /**
+   * A client library that caught an interrupt sets the flag again (Kafka's consumer does on an
+   * interrupted poll). While the term still holds, that leftover must not end the term: before, the
+   * owner gave the link up after that poll, took it again, and looped without ever replicating the
+   * first event.
+   */
+  @Test
+  void aStrayInterruptWhileTheTermHoldsDoesNotEndItAndTheFirstEventCrosses() throws Exception {
+    ChangeEvent a = go("eu", "corp.example.com/a", bytes("mod a"));
+    log.events.add(a);
+    java.util.concurrent.atomic.AtomicInteger strays =
+        new java.util.concurrent.atomic.AtomicInteger();
+    LinkState state =
+        start(
+            link("mirror", null),
+            3,
+            () -> {
+              io.berth.replicator.consume.SourceLog real = log.open();
+              return new io.berth.replicator.consume.SourceLog() {
+                @Override
+                public List<ChangeEvent> poll(Duration timeout) {
+                  if (strays.getAndIncrement() < 3) {
+                    Thread.currentThread().interrupt();
+                    return List.of();
+                  }
+                  return real.poll(timeout);
+                }
+
+                @Override
+                public void commit() {
+                  real.commit();
+                }
+
+                @Override
+                public long behind() {
+                  return real.behind();
+                }
+
+                @Override
+                public void close() {
+                  real.close();
+                }
+              };
+            });
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 1);
+    assertThat(us.log).containsExactly(a);
+    assertThat(thread.isAlive()).as("the term goes on").isTrue();
+    assertThat(us.calls.stream().filter("beginTerm"::equals).count())
+        .as("one term, announced once")
+        .isEqualTo(1);
+    assertThat(((java.util.Map<?, ?>) state.snapshot().get("failures")).get("interrupt"))
+        .isEqualTo(3L);
   }
 }

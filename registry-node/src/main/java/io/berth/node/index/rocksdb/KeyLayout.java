@@ -23,7 +23,7 @@ import java.util.List;
  * oci_links         &lt;repository&gt; \0 &lt;digest&gt;             OciBlobLinkRecord (live or tombstone)
  * oci_referrers     &lt;repository&gt; \0 &lt;subject&gt; \0 &lt;digest&gt;  OciDescriptor (live referrers only)
  * oci_uploads       &lt;upload id&gt;                           OciUploadSession (local, not replicated)
- * artifacts         &lt;artifact key&gt; (the event key)        ArtifactMark (newest change held)
+ * artifacts         &lt;artifact key&gt; (ChangeEvents.artifactKeys) ArtifactMark (newest change held)
  * link_fences       &lt;link id&gt; ("eu-&gt;us")                 8-byte big-endian highest epoch
  * oci_upstream_tags &lt;repository&gt; \0 &lt;tag&gt;                OciUpstreamTagRecord (pull-through tag checks; local)
  * </pre>

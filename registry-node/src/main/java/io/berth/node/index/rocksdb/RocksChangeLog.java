@@ -282,19 +282,30 @@ public final class RocksChangeLog implements ChangeLog {
     return result[0];
   }
 
-  /** Records {@code e} as the newest change of its artifact key, in the same batch. */
+  /**
+   * Records {@code e} as the newest change of each artifact it concerns ({@link
+   * ChangeEvents#artifactKeys}), in the same batch.
+   */
   private void putMark(WriteBatch batch, ChangeEvent e, long now, Map<String, ArtifactMark> inBatch)
       throws RocksDBException {
-    ArtifactMark prev = inBatch.get(e.getKey());
+    for (String key : ChangeEvents.artifactKeys(e)) {
+      putMark(batch, key, e, now, inBatch);
+    }
+  }
+
+  private void putMark(
+      WriteBatch batch, String key, ChangeEvent e, long now, Map<String, ArtifactMark> inBatch)
+      throws RocksDBException {
+    ArtifactMark prev = inBatch.get(key);
     if (prev == null) {
-      prev = lastChange(e.getKey()).orElse(null);
+      prev = lastChange(key).orElse(null);
     }
     boolean deleted = ChangeEvents.isDelete(e);
     long first =
         prev == null || (prev.getDeleted() && !deleted) ? now : prev.getFirstLocalUnixMillis();
     ArtifactMark m =
         ArtifactMark.newBuilder()
-            .setKey(e.getKey())
+            .setKey(key)
             .setOriginRegion(e.getOriginRegion())
             .setOriginNode(e.getOriginNode())
             .setSeq(e.getSeq())
@@ -304,8 +315,8 @@ public final class RocksChangeLog implements ChangeLog {
             .setFirstLocalUnixMillis(first)
             .setLastLocalUnixMillis(now)
             .build();
-    inBatch.put(e.getKey(), m);
-    batch.put(store.cf(KeyLayout.CF_ARTIFACTS), KeyLayout.artifact(e.getKey()), m.toByteArray());
+    inBatch.put(key, m);
+    batch.put(store.cf(KeyLayout.CF_ARTIFACTS), KeyLayout.artifact(key), m.toByteArray());
   }
 
   @Override

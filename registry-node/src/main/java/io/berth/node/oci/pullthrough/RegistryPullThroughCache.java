@@ -401,8 +401,12 @@ public final class RegistryPullThroughCache implements PullThroughCache {
         if (!route.upstream().hasBlob(remote, digest.toString())) {
           return BlobFill.ABSENT;
         }
-        index.linkBlob(repository, digest, here.get().size());
-        return BlobFill.STORED;
+        // the GC handshake for a blob linked without being stored (ADR 0008): if garbage
+        // collection removed it meanwhile, it is fetched below like any missing blob
+        if (blobs.touch(digest)) {
+          index.linkBlob(repository, digest, here.get().size());
+          return BlobFill.STORED;
+        }
       }
       try (RegistryUpstream.Blob b = route.upstream().blob(remote, digest.toString())) {
         PutExpectation expect = PutExpectation.digest(digest);

@@ -74,9 +74,10 @@ import org.slf4j.LoggerFactory;
  * partSizeBytes} parts, at most {@code maxPartsInFlight} uploading at once (memory per put is
  * bounded by {@code (maxPartsInFlight + 2) * partSizeBytes}). When the expected digest is known the
  * upload targets the final key and is completed only after the hash matched, so the object never
- * becomes visible unverified; otherwise it goes to a temporary key, and is copied server-side to
- * the final key after verification, then the temporary object is deleted. Any failure aborts the
- * multipart upload and deletes the temporary object. See ADR 0007.
+ * becomes visible unverified (if the final key already exists, the content is only verified and the
+ * object touched); otherwise it goes to a temporary key, and is copied server-side to the final key
+ * after verification, then the temporary object is deleted. Any failure aborts the multipart upload
+ * and deletes the temporary object. See ADR 0007.
  *
  * <p>Every request is retried on transient failures (I/O errors, 5xx) with exponential backoff, a
  * bounded number of times; then a {@link StorageException} is thrown.
@@ -237,6 +238,9 @@ public final class S3BlobStore implements BlobStore {
       InputStream in, byte[] first, MessageDigest md, long[] total, PutExpectation expectation)
       throws IOException {
     boolean direct = expectation.digest() != null;
+    if (direct && statKey(blobKey(expectation.digest())).isPresent()) {
+      return verifyExisting(in, first, md, total, expectation);
+    }
     String key = direct ? blobKey(expectation.digest()) : tmpKey();
     long startedAt = System.currentTimeMillis();
     String uploadId;
@@ -380,6 +384,25 @@ public final class S3BlobStore implements BlobStore {
         removeQuietly(key);
       }
     }
+  }
+
+  /**
+   * The expected blob is already stored (a layer pushed again): the content is still read to its
+   * end and verified, but not uploaded a second time; the stored object is touched instead.
+   */
+  private StoredBlob verifyExisting(
+      InputStream in, byte[] buf, MessageDigest md, long[] total, PutExpectation expectation)
+      throws IOException {
+    while (fill(in, buf, md, total, expectation) > 0) {
+      // hashing only
+    }
+    checkFinalSize(total[0], expectation);
+    Digest actual = verify(md, expectation);
+    if (!touch(actual)) {
+      throw new StorageException(
+          "blob " + actual + " was removed while its content was being verified; retry");
+    }
+    return statOrFail(actual);
   }
 
   /** Waits (bounded) for a part upload to end, so an abort is not overtaken by a late part. */

@@ -131,6 +131,65 @@ class RocksOciIndexTest extends OciIndexContract {
   }
 
   @Test
+  void marksEveryTagAndManifestAsAnArtifactOfItsOwnLocallyAndWhereApplied() throws Exception {
+    Digest layer = digest("layer");
+    Digest m1 = digest("m1");
+    Digest m2 = digest("m2");
+    oci.linkBlob(repo("r"), layer, 3);
+    put("r", m1, "v1", List.of(layer), List.of());
+    put("r", m2, "v2", List.of(layer), List.of());
+    oci.deleteTag(repo("r"), Tag.parse("v2"));
+    oci.deleteManifest(repo("r"), m2);
+    List<ChangeEvent> events = log.readAfter(0, 100);
+
+    assertThat(log.lastChange("oci:r:v1").orElseThrow().getChange()).isEqualTo("TAG_SET");
+    assertThat(log.lastChange("oci:r@" + m1).orElseThrow().getChange()).isEqualTo("MANIFEST_PUT");
+    assertThat(log.lastChange("oci:r@" + m1).orElseThrow().getDeleted()).isFalse();
+    assertThat(log.lastChange("oci:r:v2").orElseThrow().getDeleted()).isTrue();
+    assertThat(log.lastChange("oci:r@" + m2).orElseThrow().getChange())
+        .isEqualTo("MANIFEST_DELETE");
+    assertThat(log.lastChange("oci:r")).as("the event key is not an artifact").isEmpty();
+
+    try (RocksIndexStore other = new RocksIndexStore(dir.resolve("marks-other"))) {
+      RocksChangeLog otherLog = new RocksChangeLog(other, "b", "us", 60_000);
+      RocksOciIndex b = new RocksOciIndex(other, otherLog);
+      otherLog.addApplier(b::applyRemote);
+      for (ChangeEvent e : events) {
+        assertThat(otherLog.apply(e)).isEqualTo(ApplyResult.APPLIED);
+      }
+      var tag = otherLog.lastChange("oci:r:v1").orElseThrow();
+      assertThat(tag.getOriginRegion()).isEqualTo("eu");
+      assertThat(tag.getDeleted()).isFalse();
+      assertThat(otherLog.lastChange("oci:r@" + m1).orElseThrow().getDeleted()).isFalse();
+      assertThat(otherLog.lastChange("oci:r:v2").orElseThrow().getDeleted()).isTrue();
+      assertThat(otherLog.lastChange("oci:r@" + m2).orElseThrow().getDeleted()).isTrue();
+
+      // an older put of a tag arriving after a newer delete changes neither tag nor mark
+      ChangeEvent olderSet =
+          events.stream()
+              .filter(e -> e.hasTagSet() && e.getTagSet().getTag().equals("v2"))
+              .findFirst()
+              .orElseThrow();
+      try (RocksIndexStore third = new RocksIndexStore(dir.resolve("marks-third"))) {
+        RocksChangeLog thirdLog = new RocksChangeLog(third, "c", "ap", 60_000);
+        RocksOciIndex c = new RocksOciIndex(third, thirdLog);
+        thirdLog.addApplier(c::applyRemote);
+        List<ChangeEvent> reversed = new ArrayList<>(events);
+        Collections.reverse(reversed);
+        for (ChangeEvent e : reversed) {
+          thirdLog.apply(e);
+        }
+        assertThat(thirdLog.apply(olderSet)).isEqualTo(ApplyResult.DUPLICATE);
+        assertThat(c.tag(repo("r"), Tag.parse("v2"))).isEmpty();
+        assertThat(thirdLog.lastChange("oci:r:v2").orElseThrow().getDeleted())
+            .as("the tombstone stays the newest change")
+            .isTrue();
+        assertThat(thirdLog.lastChange("oci:r@" + m2).orElseThrow().getDeleted()).isTrue();
+      }
+    }
+  }
+
+  @Test
   void eventsOfOneNodeReplayIntoAnotherToTheSameState() throws Exception {
     Digest layer = digest("layer");
     Digest m1 = digest("m1");

@@ -88,6 +88,35 @@ class S3BlobStoreIT extends BlobStoreContract {
   }
 
   @Test
+  void aLargeBlobThatIsStoredIsVerifiedAndTouchedNotUploadedAgain() throws Exception {
+    long size = (8L << 20) * 2 + 7;
+    Digest d = PatternStream.digest(size, 20);
+    StoredBlob first = store.put(new PatternStream(size, 20), PutExpectation.digest(d));
+    long before = store.stat(d).orElseThrow().modifiedMillis();
+    Thread.sleep(1100); // S3's Last-Modified has one-second resolution
+    StoredBlob again = store.put(new PatternStream(size, 20), PutExpectation.digest(d));
+    assertThat(again.digest()).isEqualTo(d);
+    assertThat(again.size()).isEqualTo(first.size());
+    assertThat(store.stat(d).orElseThrow().modifiedMillis())
+        .as("the existing object is touched")
+        .isGreaterThan(before);
+    // content that does not hash to the (stored) expected digest is refused, the object stays
+    assertThatThrownBy(
+            () -> store.put(new PatternStream(size, 21), PutExpectation.digest(d).withSize(size)))
+        .isInstanceOf(BlobRejectedException.class);
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    try (InputStream in = store.open(d).orElseThrow().openStream()) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+    }
+    assertThat(Digest.of(Digest.Algorithm.SHA256, md.digest())).isEqualTo(d);
+    assertThat(noTemporaryData()).isTrue();
+  }
+
+  @Test
   void cleanupRemovesADeadWritersLeftovers() throws Exception {
     NodeConfig.S3Section cfg = section();
     String bucket = cfg.bucket();

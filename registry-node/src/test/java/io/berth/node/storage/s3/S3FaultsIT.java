@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -103,19 +102,6 @@ class S3FaultsIT {
         && store().allKeys().stream().allMatch(k -> k.startsWith("blobs/"));
   }
 
-  /** Parts of a registered multipart upload are arriving (S3Proxy keeps them as .mpus-* files). */
-  private boolean uploadInFlight() throws IOException {
-    try (Stream<Path> s = Files.walk(s3.bucketDir(BUCKET))) {
-      return s.anyMatch(
-          p ->
-              p.toString().contains("/.mpus-")
-                  && p.getFileName().toString().matches(".*-[0-9]+")
-                  && Files.isRegularFile(p));
-    } catch (java.io.UncheckedIOException e) {
-      return false; // a file vanished while walking
-    }
-  }
-
   @Test
   void s3OutageDuringA100MiBPublishLeavesNothingAndARetrySucceeds() throws Exception {
     String url = TestNodes.url(node);
@@ -145,7 +131,7 @@ class S3FaultsIT {
     await("parts of the multipart upload to arrive")
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofMillis(10))
-        .until(() -> uploadInFlight() || first.isDone());
+        .until(() -> s3.multipartPartsArriving(BUCKET) || first.isDone());
     assertThat(first).as("the publish must still be storing when S3 goes down").isNotDone();
     s3.stop();
     Object outcome = first.get();

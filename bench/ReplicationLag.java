@@ -1,0 +1,252 @@
+// The load driver of bench/replication-lag.sh, run with the JDK's source launcher
+// (java bench/ReplicationLag.java ...): pushes OCI image layouts to a node of region A and
+// measures, per image, the time from "manifest PUT answered 201" to "manifest and every blob
+// readable" on nodes of region B (and of A's second node, the peer). Threads and one HTTP
+// client instead of a curl process per poll, so the driver itself does not load the machine.
+//
+// Usage: java bench/ReplicationLag.java <mode> <option=value>...
+//   modes: paced (rate=N pushes/s), burst (concurrency=C), serial, push (paced, no waiting),
+//          await (waits until every layout is readable everywhere; prints the elapsed ms)
+//   options: a=<A url> peer=<A2 url, optional> b=<B url[,B url]> repo=<repository>
+//            layouts=<file listing "<tag> <layout dir>" lines> out=<file prefix> rate= concurrency=
+//   writes <out>.b (lag to B, ms per image, the slowest B node) and <out>.peer (lag to A2)
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+public class ReplicationLag {
+  static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .executor(Executors.newCachedThreadPool())
+          .build();
+
+  record Layout(String tag, Path dir, String manifest, List<String> blobs) {
+    static Layout read(String tag, Path dir) throws IOException {
+      Matcher m =
+          Pattern.compile("\"digest\":\"(sha256:[0-9a-f]{64})\"")
+              .matcher(Files.readString(dir.resolve("index.json")));
+      if (!m.find()) {
+        throw new IllegalArgumentException("no manifest in " + dir.resolve("index.json"));
+      }
+      String manifest = m.group(1);
+      List<String> blobs = new ArrayList<>();
+      try (Stream<Path> files = Files.list(dir.resolve("blobs/sha256"))) {
+        files.forEach(f -> blobs.add("sha256:" + f.getFileName()));
+      }
+      Collections.sort(blobs);
+      return new Layout(tag, dir, manifest, blobs);
+    }
+
+    Path file(String digest) {
+      return dir.resolve("blobs/sha256").resolve(digest.substring("sha256:".length()));
+    }
+  }
+
+  static void push(String url, String repo, Layout l) throws Exception {
+    for (String d : l.blobs()) {
+      if (d.equals(l.manifest())) {
+        continue;
+      }
+      HttpResponse<Void> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/blobs/uploads/?digest=" + d))
+                  .header("Content-Type", "application/octet-stream")
+                  .POST(HttpRequest.BodyPublishers.ofFile(l.file(d)))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      if (r.statusCode() != 201) {
+        throw new IllegalStateException("blob " + d + " -> " + r.statusCode());
+      }
+    }
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/manifests/" + l.tag()))
+                .header("Content-Type", MANIFEST)
+                .PUT(HttpRequest.BodyPublishers.ofFile(l.file(l.manifest())))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 201) {
+      throw new IllegalStateException("manifest " + l.tag() + " -> " + r.statusCode() + r.body());
+    }
+  }
+
+  /** Polls until {@code url} serves the tag as the pushed digest and every blob. */
+  static void awaitReadable(String url, String repo, Layout l) throws Exception {
+    while (true) {
+      try {
+        HttpResponse<Void> r =
+            HTTP.send(
+                HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/manifests/" + l.tag()))
+                    .header("Accept", MANIFEST)
+                    .timeout(Duration.ofSeconds(10))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200
+            && l.manifest().equals(r.headers().firstValue("Docker-Content-Digest").orElse(""))) {
+          break;
+        }
+      } catch (IOException e) {
+        // a node that is down or restarting: keep polling
+      }
+      Thread.sleep(2);
+    }
+    for (String d : l.blobs()) {
+      while (true) {
+        try {
+          HttpResponse<Void> r =
+              HTTP.send(
+                  HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/blobs/" + d))
+                      .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
+          if (r.statusCode() == 200) {
+            break;
+          }
+        } catch (IOException e) {
+          // keep polling
+        }
+        Thread.sleep(2);
+      }
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    Map<String, String> o = new HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      o.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+    }
+    String a = o.get("a");
+    String peer = o.getOrDefault("peer", "");
+    List<String> bs = List.of(o.get("b").split(","));
+    String repo = o.get("repo");
+    List<Layout> layouts = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of(o.get("layouts")))) {
+      if (!line.isBlank()) {
+        String[] p = line.trim().split(" ", 2);
+        layouts.add(Layout.read(p[0], Path.of(p[1])));
+      }
+    }
+    String out = o.getOrDefault("out", "lag");
+    List<Double> toB = Collections.synchronizedList(new ArrayList<>());
+    List<Double> toPeer = Collections.synchronizedList(new ArrayList<>());
+
+    if (mode.equals("await")) {
+      long t0 = System.nanoTime();
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      List<Future<?>> all = new ArrayList<>();
+      for (Layout l : layouts) {
+        for (String b : bs) {
+          all.add(
+              pool.submit(
+                  () -> {
+                    awaitReadable(b, repo, l);
+                    return null;
+                  }));
+        }
+      }
+      for (Future<?> f : all) {
+        f.get();
+      }
+      pool.shutdown();
+      System.out.println((System.nanoTime() - t0) / 1_000_000);
+      System.exit(0);
+    }
+
+    ExecutorService pool =
+        mode.equals("burst")
+            ? Executors.newFixedThreadPool(Integer.parseInt(o.getOrDefault("concurrency", "16")))
+            : Executors.newCachedThreadPool();
+    double rate = Double.parseDouble(o.getOrDefault("rate", "10"));
+    boolean wait = !mode.equals("push");
+    long start = System.nanoTime();
+    List<Future<?>> all = new ArrayList<>();
+    for (int i = 0; i < layouts.size(); i++) {
+      Layout l = layouts.get(i);
+      if (mode.equals("paced") || mode.equals("push")) {
+        long due = start + (long) (i * 1e9 / rate);
+        long sleep = due - System.nanoTime();
+        if (sleep > 0) {
+          TimeUnit.NANOSECONDS.sleep(sleep);
+        }
+      }
+      Future<?> f =
+          pool.submit(
+              () -> {
+                push(a, repo, l);
+                if (!wait) {
+                  return null;
+                }
+                long t0 = System.nanoTime();
+                Future<?> p = null;
+                if (!peer.isEmpty() && !mode.equals("burst")) {
+                  p =
+                      pool.submit(
+                          () -> {
+                            awaitReadable(peer, repo, l);
+                            toPeer.add((System.nanoTime() - t0) / 1e6);
+                            return null;
+                          });
+                }
+                for (String b : bs) {
+                  awaitReadable(b, repo, l);
+                }
+                toB.add((System.nanoTime() - t0) / 1e6);
+                if (p != null) {
+                  p.get();
+                }
+                return null;
+              });
+      all.add(f);
+      if (mode.equals("serial")) {
+        f.get();
+      }
+    }
+    for (Future<?> f : all) {
+      f.get();
+    }
+    pool.shutdown();
+    pool.awaitTermination(10, TimeUnit.MINUTES);
+    write(Path.of(out + ".b"), toB);
+    write(Path.of(out + ".peer"), toPeer);
+    System.exit(0);
+  }
+
+  static void write(Path file, List<Double> values) {
+    StringBuilder s = new StringBuilder();
+    synchronized (values) {
+      for (double v : values) {
+        s.append(String.format("%.1f%n", v));
+      }
+    }
+    try {
+      Files.writeString(file, s.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
