@@ -151,8 +151,13 @@ public final class GoModuleService {
       }
       return new GoAnswer.Bytes(joinLines(local), false);
     }
-    if (m.failure != null && local.isEmpty()) {
-      throw m.failure;
+    if (m.failure != null) {
+      if (local.isEmpty()) {
+        throw m.failure;
+      }
+      // every upstream failed and no answer is cached: the versions held here, marked stale
+      stale.increment();
+      return new GoAnswer.Bytes(joinLines(local), true);
     }
     Map<String, String> lines = new LinkedHashMap<>();
     for (String line : new String(m.content, StandardCharsets.UTF_8).split("\n")) {
