@@ -142,9 +142,20 @@ public final class NodeAssembly implements AutoCloseable {
    */
   public NodeAssembly(
       NodeConfig config, java.util.function.UnaryOperator<AccessPolicy> policyDecorator) {
+    this(config, policyDecorator, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * Like {@link #NodeAssembly(NodeConfig, java.util.function.UnaryOperator)}, with the configured
+   * blob store wrapped by {@code storeDecorator} below the caches (tests inject storage faults).
+   */
+  public NodeAssembly(
+      NodeConfig config,
+      java.util.function.UnaryOperator<AccessPolicy> policyDecorator,
+      java.util.function.UnaryOperator<BlobStore> storeDecorator) {
     this.config = config;
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    this.rawBlobStore = buildBlobStore(config);
+    this.rawBlobStore = storeDecorator.apply(buildBlobStore(config));
     this.recentWrites =
         new RecentWrites(
             Duration.ofMinutes(Math.max(1, Math.min(60, config.storage().gc().graceMinutes()))),

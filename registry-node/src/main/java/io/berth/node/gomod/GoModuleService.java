@@ -376,6 +376,22 @@ public final class GoModuleService {
     }
     boolean tee = sink != null && verifier == ChecksumVerifier.NONE;
     OutputStream client = tee ? sink.open(resp.contentLength()) : null;
+    try {
+      return storeZip(mv, resp, rec, client);
+    } catch (IOException | RuntimeException | Error e) {
+      // the first client must see a broken response, and its buffers are released
+      ClientSink.abort(client);
+      throw e;
+    }
+  }
+
+  private boolean storeZip(
+      ModuleVersion mv,
+      GoProxyUpstream.Response resp,
+      ModuleVersionRecord.Builder rec,
+      OutputStream client)
+      throws IOException {
+    boolean tee = client != null;
     InputStream in = tee ? new TeeInputStream(resp.body(), client) : resp.body();
     PutExpectation exp = PutExpectation.any().withMaxSize(maxZipBytes);
     if (resp.contentLength() >= 0) {
