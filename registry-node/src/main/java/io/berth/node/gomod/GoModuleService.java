@@ -619,7 +619,10 @@ public final class GoModuleService {
       Mutable m = new Mutable();
       m.content = a.getContent().toByteArray();
       return m;
-    } catch (UpstreamFailureException | IOException | UncheckedIOException e) {
+    } catch (UpstreamFailureException
+        | IOException
+        | UncheckedIOException
+        | java.util.concurrent.TimeoutException e) {
       Mutable m = new Mutable();
       if (cached.isPresent() && !cached.get().getNotFound()) {
         stale.increment();
