@@ -19,6 +19,7 @@ import io.berth.node.storage.PutExpectation;
 import io.berth.node.storage.StoredBlob;
 import io.berth.node.upstream.ClientSink;
 import io.berth.node.upstream.GoProxyUpstream;
+import io.berth.node.upstream.HoldbackOutputStream;
 import io.berth.node.upstream.SingleFlight;
 import io.berth.node.upstream.TeeInputStream;
 import io.berth.node.upstream.UpstreamFailureException;
@@ -61,6 +62,7 @@ public final class GoModuleService {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_SMALL = 1 << 20;
   private static final long MAX_MOD = 16L << 20;
+  private static final int ZIP_HOLDBACK = 64 * 1024;
 
   private final BlobStore blobs;
   private final ModuleIndex index;
@@ -392,7 +394,10 @@ public final class GoModuleService {
       OutputStream client)
       throws IOException {
     boolean tee = client != null;
-    InputStream in = tee ? new TeeInputStream(resp.body(), client) : resp.body();
+    // the first client gets all but the last bytes until the zip is validated and recorded, so a
+    // zip Berth rejects never reaches it complete
+    HoldbackOutputStream held = tee ? new HoldbackOutputStream(client, ZIP_HOLDBACK) : null;
+    InputStream in = tee ? new TeeInputStream(resp.body(), held) : resp.body();
     PutExpectation exp = PutExpectation.any().withMaxSize(maxZipBytes);
     if (resp.contentLength() >= 0) {
       exp = exp.withSize(resp.contentLength());
@@ -406,19 +411,14 @@ public final class GoModuleService {
           GoModuleException.Kind.UPSTREAM_FAILED,
           "upstream " + resp.upstream() + " served an invalid module zip: " + e.getMessage());
     }
-    try {
-      verify(mv, check.h1(), check.goModH1());
-    } catch (GoModuleException e) {
-      if (index.get(mv.path(), mv.version()).map(r -> r.getZipDigest().isEmpty()).orElse(true)) {
-        blobs.delete(zip.digest());
-      }
-      throw e;
-    }
+    // a zip refused here stays an unreferenced blob: garbage collection removes it (under its lock,
+    // and only if nothing else references the same bytes)
+    verify(mv, check.h1(), check.goModH1());
     rec.setZipDigest(zip.digest().toString()).setZipSize(zip.size()).setZipH1(check.h1());
     index.merge(rec.build());
-    if (client != null) {
+    if (held != null) {
       try {
-        client.close();
+        held.release();
       } catch (IOException e) {
         // the first client went away; the zip is stored and indexed all the same
       }
