@@ -305,6 +305,7 @@ public final class NodeAssembly implements AutoCloseable {
             moduleIndex,
             upstream,
             privatePatterns,
+            new PrivatePatterns(go.effectivePublishPatterns()),
             checksumVerifier(),
             Duration.ofSeconds(go.listTtlSeconds()),
             go.maxZipBytes(),

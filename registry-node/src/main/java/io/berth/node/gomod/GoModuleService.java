@@ -68,6 +68,7 @@ public final class GoModuleService {
   private final ModuleIndex index;
   private final GoProxyUpstream upstream;
   private final PrivatePatterns privatePatterns;
+  private final PrivatePatterns publishPatterns;
   private final ChecksumVerifier verifier;
   private final Duration answerTtl;
   private final long maxZipBytes;
@@ -84,6 +85,7 @@ public final class GoModuleService {
       ModuleIndex index,
       GoProxyUpstream upstream,
       PrivatePatterns privatePatterns,
+      PrivatePatterns publishPatterns,
       ChecksumVerifier verifier,
       Duration answerTtl,
       long maxZipBytes,
@@ -94,6 +96,7 @@ public final class GoModuleService {
     this.index = index;
     this.upstream = upstream;
     this.privatePatterns = privatePatterns;
+    this.publishPatterns = publishPatterns;
     this.verifier = verifier;
     this.answerTtl = answerTtl;
     this.maxZipBytes = maxZipBytes;
@@ -465,12 +468,24 @@ public final class GoModuleService {
    *
    * @param declaredLength the upload's Content-Length, or -1; a shorter body is a truncated upload
    * @param time the version time for .info (null: now)
-   * @throws GoModuleException BAD_REQUEST / TOO_LARGE for invalid or oversized zips
+   * @throws GoModuleException NOT_PUBLISHABLE for a path outside the publish patterns (before the
+   *     body is read), BAD_REQUEST / TOO_LARGE for invalid or oversized zips
    * @throws io.berth.node.index.ModuleVersionConflictException when different content exists
    */
   public PublishResult publish(
       ModulePath path, String version, InputStream zip, long declaredLength, Instant time)
       throws IOException {
+    if (!publishPatterns.matches(path.value())) {
+      throw new GoModuleException(
+          GoModuleException.Kind.NOT_PUBLISHABLE,
+          "forbidden: "
+              + path.value()
+              + " does not match go.publishPatterns "
+              + publishPatterns.patterns()
+              + " (default: go.privatePatterns; env BERTH_GO_PUBLISH_PATTERNS or"
+              + " BERTH_GO_PRIVATE_PATTERNS): only private modules can be published, public"
+              + " modules come from the upstream proxies");
+    }
     ModuleVersion mv;
     try {
       mv = ModuleVersion.canonical(path, version);
