@@ -777,6 +777,15 @@ public final class NodeAssembly implements AutoCloseable {
       server.close();
     }
     housekeeping.shutdownNow();
+    try {
+      if (!housekeeping.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        log.warn("housekeeping tasks still running at shutdown");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // jobs and loops were added after what they use: closing in reverse stops and joins them
+    // before the index and the blob store are closed
     for (int i = closeables.size() - 1; i >= 0; i--) {
       try {
         closeables.get(i).close();
