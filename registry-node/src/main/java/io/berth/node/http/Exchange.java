@@ -161,6 +161,14 @@ public final class Exchange {
     return body.ended();
   }
 
+  /**
+   * Whether reading the request body failed (the client broke off, stalled or sent a malformed
+   * body), as opposed to an I/O error of storage while serving the request.
+   */
+  public boolean requestBodyFailed() {
+    return body.readFailed();
+  }
+
   /** Sends a complete response with a body. */
   public void sendBytes(
       int status, String contentType, byte[] content, Map<String, String> headers) {
