@@ -78,7 +78,7 @@ start_berth() {
   build_berth
   mkdir -p "$data"
   env BERTH_HTTP_HOST=127.0.0.1 BERTH_HTTP_ACCESS_LOG=false BERTH_GO_UPSTREAMS=off \
-    BERTH_NODE_ID=bench "$@" \
+    BERTH_NODE_ID=bench BERTH_GO_PUBLISH_PATTERNS='*' "$@" \
     java ${BERTH_JAVA_OPTS:--Xmx2g} -jar "$BERTH_JAR" serve --port "$port" --data-dir "$data" \
     >"$data/node.log" 2>&1 &
   local pid=$!

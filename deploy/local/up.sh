@@ -243,6 +243,7 @@ for r in "${regions[@]}"; do
       export BERTH_EVENTS_REPLICATION_FACTOR=1 BERTH_EVENTS_MIN_INSYNC_REPLICAS=1
       export BERTH_CLUSTER_ZOOKEEPER="127.0.0.1:$zk_port" BERTH_CLUSTER_PEERS="$(peers_of "$r")"
       export BERTH_GO_UPSTREAMS="${BERTH_GO_UPSTREAMS:-off}"
+      export BERTH_GO_PRIVATE_PATTERNS="${BERTH_GO_PRIVATE_PATTERNS:-corp.example.com}"
       start "$id" -Xmx512m -jar "$root/registry-node/target/berth-node.jar" \
         serve --port "$node_port" --data-dir "$run/data/$id"
     )

@@ -148,9 +148,20 @@ public final class NodeAssembly implements AutoCloseable {
    */
   public NodeAssembly(
       NodeConfig config, java.util.function.UnaryOperator<AccessPolicy> policyDecorator) {
+    this(config, policyDecorator, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * Like {@link #NodeAssembly(NodeConfig, java.util.function.UnaryOperator)}, with the configured
+   * blob store wrapped by {@code storeDecorator} below the caches (tests inject storage faults).
+   */
+  public NodeAssembly(
+      NodeConfig config,
+      java.util.function.UnaryOperator<AccessPolicy> policyDecorator,
+      java.util.function.UnaryOperator<BlobStore> storeDecorator) {
     this.config = config;
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    this.rawBlobStore = buildBlobStore(config);
+    this.rawBlobStore = storeDecorator.apply(buildBlobStore(config));
     this.recentWrites =
         new RecentWrites(
             Duration.ofMinutes(Math.max(1, Math.min(60, config.storage().gc().graceMinutes()))),
@@ -329,6 +340,7 @@ public final class NodeAssembly implements AutoCloseable {
             moduleIndex,
             upstream,
             privatePatterns,
+            new PrivatePatterns(go.effectivePublishPatterns()),
             checksumVerifier(),
             Duration.ofSeconds(go.listTtlSeconds()),
             go.maxZipBytes(),
@@ -905,6 +917,15 @@ public final class NodeAssembly implements AutoCloseable {
       server.close();
     }
     housekeeping.shutdownNow();
+    try {
+      if (!housekeeping.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        log.warn("housekeeping tasks still running at shutdown");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // jobs and loops were added after what they use: closing in reverse stops and joins them
+    // before the index and the blob store are closed
     for (int i = closeables.size() - 1; i >= 0; i--) {
       try {
         closeables.get(i).close();

@@ -28,6 +28,9 @@ public final class ScheduledJob implements AutoCloseable {
     void run(java.util.function.BooleanSupplier stillOwner) throws Exception;
   }
 
+  /** How long {@link #close} waits for a run in progress to end. */
+  public static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
   private final String name;
   private final JobOwner owner;
   private final Duration initialDelay;
@@ -98,9 +101,21 @@ public final class ScheduledJob implements AutoCloseable {
     return state;
   }
 
+  /**
+   * Stops the schedule, interrupts a run in progress and waits (at most {@link #CLOSE_WAIT}) for it
+   * to end, so nothing it uses (the index, the blob store) is closed under it.
+   */
   @Override
   public synchronized void close() {
     state = State.CLOSED;
     executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn(
+            "{} is still running {} s after it was told to stop", name, CLOSE_WAIT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

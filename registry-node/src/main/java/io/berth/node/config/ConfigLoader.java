@@ -102,14 +102,14 @@ public final class ConfigLoader {
         continue;
       }
       List<String> words = List.of(e.getKey().substring(6).toLowerCase(Locale.ROOT).split("_"));
-      if (!set(tree, words, e.getValue())) {
+      if (!set(tree, words, e.getKey(), e.getValue())) {
         throw new ConfigException(
             "environment variable " + e.getKey() + " does not name a setting");
       }
     }
   }
 
-  private static boolean set(ObjectNode node, List<String> words, String value) {
+  private static boolean set(ObjectNode node, List<String> words, String variable, String value) {
     for (int take = 1; take <= words.size(); take++) {
       String joined = String.join("", words.subList(0, take));
       String field = null;
@@ -125,17 +125,17 @@ public final class ConfigLoader {
       JsonNode child = node.get(field);
       List<String> rest = words.subList(take, words.size());
       if (rest.isEmpty() && !child.isObject()) {
-        node.set(field, convert(child, value));
+        node.set(field, convert(child, variable, value));
         return true;
       }
-      if (!rest.isEmpty() && child.isObject() && set((ObjectNode) child, rest, value)) {
+      if (!rest.isEmpty() && child.isObject() && set((ObjectNode) child, rest, variable, value)) {
         return true;
       }
     }
     return false;
   }
 
-  private static JsonNode convert(JsonNode existing, String value) {
+  private static JsonNode convert(JsonNode existing, String variable, String value) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     if (existing.isArray() && value.trim().startsWith("[")) {
       try {
@@ -144,9 +144,11 @@ public final class ConfigLoader {
           return parsed;
         }
       } catch (IOException e) {
-        throw new ConfigException("a list value starting with '[' must be a YAML flow sequence");
+        throw new ConfigException(
+            variable + ": a list value starting with '[' must be a YAML flow sequence");
       }
-      throw new ConfigException("a list value starting with '[' must be a YAML flow sequence");
+      throw new ConfigException(
+          variable + ": a list value starting with '[' must be a YAML flow sequence");
     }
     if (existing.isArray()) {
       ArrayNode a = f.arrayNode();
@@ -163,11 +165,16 @@ public final class ConfigLoader {
       try {
         return f.numberNode(Long.parseLong(value.trim()));
       } catch (NumberFormatException e) {
-        throw new ConfigException("'" + value + "' is not a number");
+        throw new ConfigException(variable + ": '" + value + "' is not a number");
       }
     }
     if (existing.isBoolean()) {
-      return f.booleanNode(Boolean.parseBoolean(value.trim()));
+      String b = value.trim().toLowerCase(Locale.ROOT);
+      if (!b.equals("true") && !b.equals("false")) {
+        throw new ConfigException(
+            variable + ": '" + value + "' is not a boolean (use true or false)");
+      }
+      return f.booleanNode(b.equals("true"));
     }
     return f.textNode(value);
   }

@@ -582,7 +582,9 @@ public record NodeConfig(
   /**
    * The Go module proxy. {@code upstreams} uses the GOPROXY syntax ({@code ,} falls through on
    * 404/410 only, {@code |} on any error); {@code off} or empty means no upstream. {@code
-   * privatePatterns} are GOPRIVATE-style globs.
+   * privatePatterns} are GOPRIVATE-style globs. Only module paths matching {@code publishPatterns}
+   * (the same globs; empty, the default: {@code privatePatterns}) may be published, so a public
+   * module can never be shadowed by a published one.
    */
   public record GoSection(
       String upstreams,
@@ -590,7 +592,8 @@ public record NodeConfig(
       Long listTtlSeconds,
       Long maxZipBytes,
       Long upstreamTimeoutSeconds,
-      String verifyWithSumdb) {
+      String verifyWithSumdb,
+      List<String> publishPatterns) {
     public GoSection {
       upstreams = upstreams == null ? "https://proxy.golang.org" : upstreams;
       privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);
@@ -598,6 +601,42 @@ public record NodeConfig(
       maxZipBytes = maxZipBytes == null ? 500L << 20 : maxZipBytes;
       upstreamTimeoutSeconds = upstreamTimeoutSeconds == null ? 60L : upstreamTimeoutSeconds;
       verifyWithSumdb = verifyWithSumdb == null ? "" : verifyWithSumdb;
+      publishPatterns = publishPatterns == null ? List.of() : List.copyOf(publishPatterns);
+    }
+
+    /** The patterns of publishable module paths: {@code publishPatterns}, or if empty private. */
+    public List<String> effectivePublishPatterns() {
+      return publishPatterns.isEmpty() ? privatePatterns : publishPatterns;
+    }
+
+    /** A Go section whose publish patterns are its private patterns. */
+    public GoSection(
+        String upstreams,
+        List<String> privatePatterns,
+        Long listTtlSeconds,
+        Long maxZipBytes,
+        Long upstreamTimeoutSeconds,
+        String verifyWithSumdb) {
+      this(
+          upstreams,
+          privatePatterns,
+          listTtlSeconds,
+          maxZipBytes,
+          upstreamTimeoutSeconds,
+          verifyWithSumdb,
+          null);
+    }
+
+    /** A copy with other publish patterns. */
+    public GoSection withPublishPatterns(List<String> patterns) {
+      return new GoSection(
+          upstreams,
+          privatePatterns,
+          listTtlSeconds,
+          maxZipBytes,
+          upstreamTimeoutSeconds,
+          verifyWithSumdb,
+          patterns);
     }
 
     static GoSection defaults() {

@@ -17,7 +17,9 @@ public class GoModuleException extends RuntimeException {
     /** A checksum database disagrees with the fetched content (502). */
     CHECKSUM_MISMATCH,
     /** The content is too large (413). */
-    TOO_LARGE
+    TOO_LARGE,
+    /** Publishing a module path that is not in the publish patterns (403). */
+    NOT_PUBLISHABLE
   }
 
   private final Kind kind;

@@ -19,6 +19,7 @@ import io.berth.node.storage.PutExpectation;
 import io.berth.node.storage.StoredBlob;
 import io.berth.node.upstream.ClientSink;
 import io.berth.node.upstream.GoProxyUpstream;
+import io.berth.node.upstream.HoldbackOutputStream;
 import io.berth.node.upstream.SingleFlight;
 import io.berth.node.upstream.TeeInputStream;
 import io.berth.node.upstream.UpstreamFailureException;
@@ -61,11 +62,13 @@ public final class GoModuleService {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_SMALL = 1 << 20;
   private static final long MAX_MOD = 16L << 20;
+  private static final int ZIP_HOLDBACK = 64 * 1024;
 
   private final BlobStore blobs;
   private final ModuleIndex index;
   private final GoProxyUpstream upstream;
   private final PrivatePatterns privatePatterns;
+  private final PrivatePatterns publishPatterns;
   private final ChecksumVerifier verifier;
   private final Duration answerTtl;
   private final long maxZipBytes;
@@ -82,6 +85,7 @@ public final class GoModuleService {
       ModuleIndex index,
       GoProxyUpstream upstream,
       PrivatePatterns privatePatterns,
+      PrivatePatterns publishPatterns,
       ChecksumVerifier verifier,
       Duration answerTtl,
       long maxZipBytes,
@@ -92,6 +96,7 @@ public final class GoModuleService {
     this.index = index;
     this.upstream = upstream;
     this.privatePatterns = privatePatterns;
+    this.publishPatterns = publishPatterns;
     this.verifier = verifier;
     this.answerTtl = answerTtl;
     this.maxZipBytes = maxZipBytes;
@@ -151,8 +156,13 @@ public final class GoModuleService {
       }
       return new GoAnswer.Bytes(joinLines(local), false);
     }
-    if (m.failure != null && local.isEmpty()) {
-      throw m.failure;
+    if (m.failure != null) {
+      if (local.isEmpty()) {
+        throw m.failure;
+      }
+      // every upstream failed and no answer is cached: the versions held here, marked stale
+      stale.increment();
+      return new GoAnswer.Bytes(joinLines(local), true);
     }
     Map<String, String> lines = new LinkedHashMap<>();
     for (String line : new String(m.content, StandardCharsets.UTF_8).split("\n")) {
@@ -373,7 +383,26 @@ public final class GoModuleService {
     // opened at the first byte the store reads: a store that refuses first (busy) leaves it unsent
     OutputStream client =
         tee ? new io.berth.node.upstream.LazyClientStream(sink, resp.contentLength()) : null;
-    InputStream in = tee ? new TeeInputStream(resp.body(), client) : resp.body();
+    try {
+      return storeZip(mv, resp, rec, client);
+    } catch (IOException | RuntimeException | Error e) {
+      // the first client must see a broken response, and its buffers are released
+      ClientSink.abort(client);
+      throw e;
+    }
+  }
+
+  private boolean storeZip(
+      ModuleVersion mv,
+      GoProxyUpstream.Response resp,
+      ModuleVersionRecord.Builder rec,
+      OutputStream client)
+      throws IOException {
+    boolean tee = client != null;
+    // the first client gets all but the last bytes until the zip is validated and recorded, so a
+    // zip Berth rejects never reaches it complete
+    HoldbackOutputStream held = tee ? new HoldbackOutputStream(client, ZIP_HOLDBACK) : null;
+    InputStream in = tee ? new TeeInputStream(resp.body(), held) : resp.body();
     PutExpectation exp = PutExpectation.any().withMaxSize(maxZipBytes);
     if (resp.contentLength() >= 0) {
       exp = exp.withSize(resp.contentLength());
@@ -387,19 +416,14 @@ public final class GoModuleService {
           GoModuleException.Kind.UPSTREAM_FAILED,
           "upstream " + resp.upstream() + " served an invalid module zip: " + e.getMessage());
     }
-    try {
-      verify(mv, check.h1(), check.goModH1());
-    } catch (GoModuleException e) {
-      if (index.get(mv.path(), mv.version()).map(r -> r.getZipDigest().isEmpty()).orElse(true)) {
-        blobs.delete(zip.digest());
-      }
-      throw e;
-    }
+    // a zip refused here stays an unreferenced blob: garbage collection removes it (under its lock,
+    // and only if nothing else references the same bytes)
+    verify(mv, check.h1(), check.goModH1());
     rec.setZipDigest(zip.digest().toString()).setZipSize(zip.size()).setZipH1(check.h1());
     index.merge(rec.build());
-    if (client != null) {
+    if (held != null) {
       try {
-        client.close();
+        held.release();
       } catch (IOException e) {
         // the first client went away; the zip is stored and indexed all the same
       }
@@ -446,12 +470,24 @@ public final class GoModuleService {
    *
    * @param declaredLength the upload's Content-Length, or -1; a shorter body is a truncated upload
    * @param time the version time for .info (null: now)
-   * @throws GoModuleException BAD_REQUEST / TOO_LARGE for invalid or oversized zips
+   * @throws GoModuleException NOT_PUBLISHABLE for a path outside the publish patterns (before the
+   *     body is read), BAD_REQUEST / TOO_LARGE for invalid or oversized zips
    * @throws io.berth.node.index.ModuleVersionConflictException when different content exists
    */
   public PublishResult publish(
       ModulePath path, String version, InputStream zip, long declaredLength, Instant time)
       throws IOException {
+    if (!publishPatterns.matches(path.value())) {
+      throw new GoModuleException(
+          GoModuleException.Kind.NOT_PUBLISHABLE,
+          "forbidden: "
+              + path.value()
+              + " does not match go.publishPatterns "
+              + publishPatterns.patterns()
+              + " (default: go.privatePatterns; env BERTH_GO_PUBLISH_PATTERNS or"
+              + " BERTH_GO_PRIVATE_PATTERNS): only private modules can be published, public"
+              + " modules come from the upstream proxies");
+    }
     ModuleVersion mv;
     try {
       mv = ModuleVersion.canonical(path, version);
@@ -600,7 +636,10 @@ public final class GoModuleService {
       Mutable m = new Mutable();
       m.content = a.getContent().toByteArray();
       return m;
-    } catch (UpstreamFailureException | IOException | UncheckedIOException e) {
+    } catch (UpstreamFailureException
+        | IOException
+        | UncheckedIOException
+        | java.util.concurrent.TimeoutException e) {
       Mutable m = new Mutable();
       if (cached.isPresent() && !cached.get().getNotFound()) {
         stale.increment();

@@ -29,7 +29,7 @@ final class GoProxyErrors {
       int status =
           switch (g.kind()) {
             case NOT_FOUND -> 404;
-            case PRIVATE_NOT_FOUND -> 403;
+            case PRIVATE_NOT_FOUND, NOT_PUBLISHABLE -> 403;
             case BAD_REQUEST -> 400;
             case TOO_LARGE -> 413;
             case UPSTREAM_FAILED, CHECKSUM_MISMATCH -> 502;

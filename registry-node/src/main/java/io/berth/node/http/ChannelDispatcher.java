@@ -152,6 +152,8 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
       if (!ex.responded()) {
         ex.sendText(500, "internal error: no response");
       }
+      // a streamed response the handler neither completed nor aborted must not hang the client
+      ex.abortUnfinishedStream();
     } catch (Throwable t) {
       if (!ex.responded()) {
         log.error("unhandled error on {} {}", ex.method(), ex.path(), t);
@@ -159,15 +161,27 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
       } else {
         log.debug(
             "error after the response started on {} {}: {}", ex.method(), ex.path(), t.toString());
+        ex.abortUnfinishedStream();
         ctx.channel().eventLoop().execute(() -> abort(ex));
       }
     }
+  }
+
+  @Override
+  public void responseAborted(Exchange ex) {
+    ctx.channel().eventLoop().execute(() -> abort(ex));
   }
 
   private void abort(Exchange ex) {
     if (current == ex) {
       observer.completed(ex, System.nanoTime() - ex.startNanos());
       current = null;
+      if (currentBody != null) {
+        currentBody.close();
+        currentBody = null;
+      }
+      pipelined.forEach(ReferenceCountUtil::release);
+      pipelined.clear();
       ctx.close();
     }
   }
@@ -256,12 +270,18 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public void awaitWritable(Channel channel) throws InterruptedException {
+  public boolean awaitWritable(Channel channel) throws InterruptedException {
+    long deadline = System.nanoTime() + bodyTimeoutMillis * 1_000_000L;
     synchronized (writability) {
       while (channel.isActive() && !channel.isWritable()) {
-        writability.wait(1000);
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        writability.wait(Math.max(1, Math.min(1000, left / 1_000_000L)));
       }
     }
+    return true;
   }
 
   @Override

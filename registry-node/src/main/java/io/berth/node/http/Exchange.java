@@ -1,6 +1,7 @@
 package io.berth.node.http;
 
 import io.berth.node.storage.BlobReader;
+import io.berth.node.storage.StorageException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -51,13 +52,21 @@ public final class Exchange {
   private volatile int status;
   private volatile long bytesSent;
   private volatile String route = "unmatched";
+  private volatile ResponseStream stream;
 
   /** Told when the response is fully written (or failed). */
   interface ExchangeListener {
     void responseDone(Exchange exchange, boolean success);
 
-    /** Blocks the caller until the channel is writable again (or closed). */
-    void awaitWritable(Channel channel) throws InterruptedException;
+    /** Told (on any thread) that a started response was aborted: the connection must close. */
+    void responseAborted(Exchange exchange);
+
+    /**
+     * Blocks the caller until the channel is writable again (or closed).
+     *
+     * @return false if the client accepted nothing for the write deadline (a stalled reader)
+     */
+    boolean awaitWritable(Channel channel) throws InterruptedException;
   }
 
   Exchange(Channel channel, HttpRequest request, RequestBody body, ExchangeListener listener) {
@@ -152,6 +161,14 @@ public final class Exchange {
     return body.ended();
   }
 
+  /**
+   * Whether reading the request body failed (the client broke off, stalled or sent a malformed
+   * body), as opposed to an I/O error of storage while serving the request.
+   */
+  public boolean requestBodyFailed() {
+    return body.readFailed();
+  }
+
   /** Sends a complete response with a body. */
   public void sendBytes(
       int status, String contentType, byte[] content, Map<String, String> headers) {
@@ -240,14 +257,25 @@ public final class Exchange {
       sendEmpty(status, h);
       return;
     }
-    try (InputStream in = blob.openRange(offset, length);
-        OutputStream out = startStreaming(status, headers, length)) {
+    InputStream in;
+    try {
+      in = blob.openRange(offset, length);
+    } catch (IOException e) {
+      throw new StorageException("cannot read the stored blob: " + e.getMessage(), e);
+    }
+    ResponseStream out = startStreaming(status, headers, length);
+    try (in) {
       byte[] buf = new byte[CHUNK];
       int n;
       while ((n = in.read(buf)) > 0) {
         out.write(buf, 0, n);
       }
+    } catch (IOException | RuntimeException | Error e) {
+      // a read error in the middle: the response must not end as if it were complete
+      out.abort();
+      throw e;
     }
+    out.close();
   }
 
   /**
@@ -255,7 +283,7 @@ public final class Exchange {
    * chunked. Closing the returned stream completes the response. Writes block while the client is
    * slow (backpressure), and fail with an IOException once the client is gone.
    */
-  public OutputStream startStreaming(int status, Map<String, String> headers, long length) {
+  public ResponseStream startStreaming(int status, Map<String, String> headers, long length) {
     beginResponse(status);
     HttpResponse resp =
         new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
@@ -266,7 +294,20 @@ public final class Exchange {
       resp.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     channel.write(resp);
-    return new ResponseStream();
+    ResponseStream out = new ResponseStream();
+    stream = out;
+    return out;
+  }
+
+  /**
+   * Worker thread, after the handler failed or returned: a streamed response that was started but
+   * neither completed nor aborted is aborted, so it never hangs or holds a pooled buffer.
+   */
+  void abortUnfinishedStream() {
+    ResponseStream s = stream;
+    if (s != null) {
+      s.abort();
+    }
   }
 
   private void beginResponse(int status) {
@@ -287,9 +328,18 @@ public final class Exchange {
     f.addListener(done -> listener.responseDone(this, done.isSuccess()));
   }
 
-  private final class ResponseStream extends OutputStream {
+  /**
+   * The body of a streamed response. {@link #close} completes it; {@link #abort} (or any failure to
+   * write) ends it as failed: the pooled buffer is released, no last chunk is written, and the
+   * connection is closed, so the client sees a broken connection instead of a short body. Used by
+   * one thread at a time (the worker).
+   */
+  public final class ResponseStream extends OutputStream
+      implements io.berth.node.upstream.ClientSink.Abortable {
     private ByteBuf pending;
-    private boolean closed;
+    private volatile boolean closed;
+
+    private ResponseStream() {}
 
     @Override
     public void write(int b) throws IOException {
@@ -323,8 +373,7 @@ public final class Exchange {
         return;
       }
       if (!channel.isActive()) {
-        pending.release();
-        pending = null;
+        abort();
         throw new IOException("client closed the connection");
       }
       int n = pending.readableBytes();
@@ -332,16 +381,36 @@ public final class Exchange {
       bytesSent += n;
       pending = null;
       if (!channel.isWritable()) {
+        boolean writable;
         try {
-          listener.awaitWritable(channel);
+          writable = listener.awaitWritable(channel);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+          abort();
           throw new InterruptedIOException();
         }
         if (!channel.isActive()) {
+          abort();
           throw new IOException("client closed the connection");
         }
+        if (!writable) {
+          abort();
+          throw new IOException("the client stopped reading the response; connection dropped");
+        }
       }
+    }
+
+    @Override
+    public void abort() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (pending != null) {
+        pending.release();
+        pending = null;
+      }
+      listener.responseAborted(Exchange.this);
     }
 
     @Override

@@ -54,6 +54,12 @@ public final class HttpServer implements AutoCloseable {
 
   private final long bodyTimeoutMillis;
 
+  /** How long {@link #close} lets requests in progress finish before interrupting them. */
+  static final java.time.Duration WORKER_DRAIN = java.time.Duration.ofSeconds(10);
+
+  /** How long {@link #close} then waits for interrupted requests to end. */
+  static final java.time.Duration WORKER_INTERRUPTED = java.time.Duration.ofSeconds(5);
+
   public HttpServer(
       String host,
       int port,
@@ -140,8 +146,24 @@ public final class HttpServer implements AutoCloseable {
     }
     state = State.CLOSED;
     serverChannel.close().syncUninterruptibly();
-    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    io.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    workers.shutdownNow();
+    // requests in progress finish (bounded) before anything they use is closed by the caller
+    workers.shutdown();
+    if (!awaitWorkers(WORKER_DRAIN)) {
+      workers.shutdownNow();
+      if (!awaitWorkers(WORKER_INTERRUPTED)) {
+        log.warn("HTTP workers are still running after shutdown");
+      }
+    }
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private boolean awaitWorkers(java.time.Duration wait) {
+    try {
+      return workers.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 }

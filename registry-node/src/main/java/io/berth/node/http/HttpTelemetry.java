@@ -27,11 +27,20 @@ public final class HttpTelemetry implements HttpServer.HttpObserver {
     this.bytesOut = Counter.builder("berth_http_bytes_out").baseUnit("bytes").register(registry);
   }
 
+  /** The HTTP methods that get their own metric tag; any other (client-chosen) one is OTHER. */
+  private static final java.util.Set<String> KNOWN_METHODS =
+      java.util.Set.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS");
+
+  /** Bounds the tag's cardinality: Netty accepts any token as a method. */
+  static String methodTag(String method) {
+    return KNOWN_METHODS.contains(method) ? method : "OTHER";
+  }
+
   @Override
   public void completed(Exchange ex, long nanos) {
     Timer.builder("berth_http_requests")
         .tag("route", ex.route())
-        .tag("method", ex.method())
+        .tag("method", methodTag(ex.method()))
         .tag("status", Integer.toString(ex.status()))
         .register(registry)
         .record(nanos, TimeUnit.NANOSECONDS);

@@ -28,6 +28,7 @@ final class RequestBody extends InputStream {
   private boolean closed;
   private boolean paused;
   private IOException failure;
+  private boolean readFailed;
   private long received;
 
   private final long timeoutMillis;
@@ -81,8 +82,22 @@ final class RequestBody extends InputStream {
     return n < 0 ? -1 : one[0] & 0xff;
   }
 
+  /** Whether a read of this body failed (the client broke off, stalled or sent a bad body). */
+  synchronized boolean readFailed() {
+    return readFailed;
+  }
+
   @Override
   public synchronized int read(byte[] b, int off, int len) throws IOException {
+    try {
+      return readBody(b, off, len);
+    } catch (IOException e) {
+      readFailed = true;
+      throw e;
+    }
+  }
+
+  private int readBody(byte[] b, int off, int len) throws IOException {
     if (len == 0) {
       return 0;
     }

@@ -63,7 +63,7 @@ public final class OciHandler implements HttpHandler {
       if (ex.responded()) {
         throw e;
       }
-      if (e instanceof IOException io) {
+      if (e instanceof IOException io && ex.requestBodyFailed()) {
         OciErrors.send(
             ex,
             OciErrors.response(
@@ -71,6 +71,18 @@ public final class OciHandler implements HttpHandler {
                 "the request body could not be read: " + io.getMessage(),
                 Map.of(),
                 Map.of("Connection", "close")));
+        return;
+      }
+      if (e instanceof IOException io) {
+        // not the client's body: a read error of storage or a file that vanished meanwhile
+        log.warn("I/O error on {} {}: {}", ex.method(), ex.path(), io.toString());
+        OciErrors.send(
+            ex,
+            OciErrors.response(
+                OciErrorCode.UNAVAILABLE,
+                "the registry could not read its storage, retry later",
+                Map.of(),
+                Map.of()));
         return;
       }
       log.error("unexpected error on {} {}", ex.method(), ex.path(), e);

@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * followed by {@code ,} the next one is tried only when it answered 404 or 410; after {@code |} on
  * any error. {@code off}, {@code direct} and empty entries are not fetched from (a proxy cannot
  * fetch from version control), so {@code "off"} means no upstream at all.
+ *
+ * <p>{@code timeout} bounds the wait for the response headers and, for the body, every read: an
+ * upstream that stops sending for that long fails the read ({@link ReadDeadlineInputStream}).
  */
 public final class GoProxyUpstream {
   private static final Logger log = LoggerFactory.getLogger(GoProxyUpstream.class);
@@ -128,7 +131,7 @@ public final class GoProxyUpstream {
         if (status == 200) {
           outcome = "ok";
           long len = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
-          return new Response(e.baseUrl, len, resp.body());
+          return new Response(e.baseUrl, len, new ReadDeadlineInputStream(resp.body(), timeout));
         }
         resp.body().close();
         if (status == 404 || status == 410) {

@@ -11,9 +11,10 @@ import java.io.OutputStream;
  * (the response is aborted short of its end instead), so even a client that does not check digests
  * cannot take wrong content for the blob.
  *
- * <p>{@link #close} does not complete the response; only {@link #release} does. Not thread-safe.
+ * <p>{@link #close} does not complete the response; only {@link #release} does, and {@link #abort}
+ * ends it as failed. Not thread-safe.
  */
-public final class HoldbackOutputStream extends OutputStream {
+public final class HoldbackOutputStream extends OutputStream implements ClientSink.Abortable {
   private final OutputStream out;
   private final byte[] held;
   private int count;
@@ -74,6 +75,17 @@ public final class HoldbackOutputStream extends OutputStream {
       count = 0;
     }
     out.close();
+  }
+
+  /** Drops the withheld bytes and aborts the client stream (the fill failed). */
+  @Override
+  public void abort() {
+    if (released) {
+      return;
+    }
+    released = true;
+    count = 0;
+    ClientSink.abort(out);
   }
 
   /** Does nothing: an unreleased stream is never completed. */

@@ -10,10 +10,11 @@ import java.io.OutputStream;
  * response unstarted, and the client gets the protocol's error answer (503 + Retry-After) instead
  * of an aborted 200. Not thread-safe.
  */
-public final class LazyClientStream extends OutputStream {
+public final class LazyClientStream extends OutputStream implements ClientSink.Abortable {
   private final ClientSink sink;
   private final long length;
   private OutputStream out;
+  private boolean aborted;
 
   /**
    * @param length the content length for {@link ClientSink#open}, or -1 if unknown
@@ -23,7 +24,10 @@ public final class LazyClientStream extends OutputStream {
     this.length = length;
   }
 
-  private OutputStream out() {
+  private OutputStream out() throws IOException {
+    if (aborted) {
+      throw new IOException("response aborted");
+    }
     if (out == null) {
       out = sink.open(length);
     }
@@ -55,9 +59,22 @@ public final class LazyClientStream extends OutputStream {
     }
   }
 
-  /** Completes the response (opening it first if nothing was written). */
+  /** Completes the response (opening it first if nothing was written); nothing after an abort. */
   @Override
   public void close() throws IOException {
+    if (aborted) {
+      return;
+    }
     out().close();
+  }
+
+  /**
+   * Aborts the response if it was started (the client sees a broken connection); a response never
+   * started stays unstarted, so the handler can still answer with the protocol's error.
+   */
+  @Override
+  public void abort() {
+    aborted = true;
+    ClientSink.abort(out);
   }
 }

@@ -74,7 +74,7 @@ public final class RegistryUpstream {
 
   private record Token(String value, long expiresAtMillis) {}
 
-  private record Answer(HttpResponse<InputStream> response) {
+  private record Answer(HttpResponse<InputStream> response, InputStream body) {
     int status() {
       return response.statusCode();
     }
@@ -94,7 +94,7 @@ public final class RegistryUpstream {
     }
 
     void discard() {
-      try (InputStream in = response.body()) {
+      try (InputStream in = body) {
         in.skipNBytes(Math.min(4096, Math.max(0, in.available())));
       } catch (IOException e) {
         // the body is not needed
@@ -173,7 +173,7 @@ public final class RegistryUpstream {
                 baseUrl + " serves a manifest larger than the limit of " + maxBytes + " bytes");
           }
           byte[] bytes;
-          try (InputStream in = a.response().body()) {
+          try (InputStream in = a.body()) {
             bytes = new BoundedInputStream(in, maxBytes + 1).readAllBytes();
           }
           if (bytes.length > maxBytes) {
@@ -207,7 +207,7 @@ public final class RegistryUpstream {
         () -> {
           Answer a = send("GET", repository, "/blobs/" + digest, null);
           ok(a, repository, "blob " + digest);
-          return new Blob(a.length(), a.response().body());
+          return new Blob(a.length(), a.body());
         });
   }
 
@@ -399,7 +399,7 @@ public final class RegistryUpstream {
       throw new UpstreamFailureException("the token server of " + baseUrl + " answered " + s);
     }
     JsonNode body;
-    try (InputStream in = a.response().body()) {
+    try (InputStream in = a.body()) {
       body = JSON.readTree(new BoundedInputStream(in, MAX_TOKEN_RESPONSE));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new UpstreamFailureException(
@@ -454,7 +454,8 @@ public final class RegistryUpstream {
       int s = r.statusCode();
       boolean redirect = s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
       if (!redirect) {
-        return new Answer(r);
+        // the request timeout covers the headers only: every body read gets the same deadline
+        return new Answer(r, new ReadDeadlineInputStream(r.body(), timeout));
       }
       Optional<String> location = r.headers().firstValue("Location");
       r.body().close();

@@ -175,4 +175,27 @@ class ConfigLoaderTest {
             () -> ConfigLoader.load(null, Map.of("BERTH_HTTP_GRPC_MAX_EPOCH_JUMP", "-1")))
         .hasMessageContaining("grpcMaxEpochJump");
   }
+
+  @Test
+  void booleansFromTheEnvironmentMustBeTrueOrFalse() {
+    NodeConfig c =
+        ConfigLoader.load(
+            null, Map.of("BERTH_STORAGE_GC_ENABLED", "FALSE", "BERTH_HTTP_ACCESS_LOG", " true "));
+    assertThat(c.storage().gc().enabled()).isFalse();
+    assertThat(c.http().accessLog()).isTrue();
+    for (String bad : new String[] {"yes", "no", "1", "0", "on", "", "tru"}) {
+      assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("BERTH_STORAGE_GC_ENABLED", bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("BERTH_STORAGE_GC_ENABLED")
+          .hasMessageContaining("true or false");
+    }
+  }
+
+  @Test
+  void badNumbersNameTheVariable() {
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("BERTH_HTTP_PORT", "eighty")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("BERTH_HTTP_PORT");
+  }
 }

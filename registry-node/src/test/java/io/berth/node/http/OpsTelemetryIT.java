@@ -130,4 +130,23 @@ class OpsTelemetryIT {
             n ->
                 n.path("route").asText().equals("sumdb_lookup") && n.path("status").asInt() == 403);
   }
+
+  @Test
+  void clientChosenMethodsDoNotBecomeMetricTags() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      String resp =
+          Http.raw(
+              node.port(),
+              "FROB"
+                  + i
+                  + " /example.com/ops/m/@v/list HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(Http.status(resp)).isEqualTo(405);
+    }
+    String m = Http.get(node.url() + "/metrics").body();
+    assertThat(m).doesNotContain("FROB");
+    assertThat(m)
+        .containsPattern(
+            "berth_http_requests_seconds_count\\{[^}]*method=\"OTHER\"[^}]*status=\"405\"[^}]*\\} 20");
+    assertThat(m).containsPattern("berth_http_requests_seconds_count\\{[^}]*method=\"GET\"");
+  }
 }

@@ -44,7 +44,12 @@ class RouterRefusalTest {
               public void responseDone(Exchange exchange, boolean success) {}
 
               @Override
-              public void awaitWritable(Channel channel) {}
+              public void responseAborted(Exchange exchange) {}
+
+              @Override
+              public boolean awaitWritable(Channel channel) {
+                return true;
+              }
             });
     action.accept(ex);
     return ch.readOutbound();

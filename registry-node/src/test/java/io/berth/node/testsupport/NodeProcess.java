@@ -42,6 +42,7 @@ public final class NodeProcess implements AutoCloseable {
     Map<String, String> all = new HashMap<>();
     all.put("BERTH_HTTP_ACCESS_LOG", "false");
     all.put("BERTH_NODE_ID", "crash-node");
+    all.put("BERTH_GO_PUBLISH_PATTERNS", "*"); // test nodes publish any path unless told otherwise
     all.putAll(env);
     all.put("BERTH_HTTP_HOST", host);
     JavaProcess p =

@@ -26,6 +26,8 @@ public final class StaticGoProxy implements AutoCloseable {
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private volatile long bytesPerSecond = 0;
   private volatile int fixedStatus = 0;
+  private volatile long stallAfter = 0;
+  private volatile boolean closed;
 
   public StaticGoProxy(Path root) throws IOException {
     this.root = root;
@@ -53,6 +55,19 @@ public final class StaticGoProxy implements AutoCloseable {
   /** Throttles file bodies to about {@code bps} bytes per second (0: no throttle). */
   public void throttle(long bps) {
     this.bytesPerSecond = bps;
+  }
+
+  /**
+   * File bodies stop after about {@code bytes} bytes (headers and the first bytes sent, then
+   * nothing, the connection left open) until {@link #heal} (0: never stall).
+   */
+  public void stallAfter(long bytes) {
+    this.stallAfter = bytes;
+  }
+
+  /** Ends stalling: later responses are sent completely. */
+  public void heal() {
+    this.stallAfter = 0;
   }
 
   public List<String> requests() {
@@ -89,8 +104,18 @@ public final class StaticGoProxy implements AutoCloseable {
           var in = Files.newInputStream(f)) {
         byte[] buf = new byte[16 * 1024];
         int n;
+        long sent = 0;
+        long stall = stallAfter;
         while ((n = in.read(buf)) > 0) {
           out.write(buf, 0, n);
+          sent += n;
+          if (stall > 0 && sent >= stall) {
+            out.flush();
+            while (!closed && stallAfter > 0) {
+              Thread.sleep(50);
+            }
+            return; // the stalled response never completes
+          }
           long bps = bytesPerSecond;
           if (bps > 0) {
             out.flush();
@@ -105,6 +130,7 @@ public final class StaticGoProxy implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     server.stop(0);
   }
 }

@@ -10,6 +10,12 @@ import java.util.function.UnaryOperator;
 public final class TestNodes {
   private TestNodes() {}
 
+  /**
+   * Test nodes may publish any module path (go.publishPatterns "*"); publish refusals are tested
+   * with explicit patterns.
+   */
+  public static final List<String> ANY = List.of("*");
+
   /** A config for a test node: 127.0.0.1, port 0, no upstream, no access log noise. */
   public static NodeConfig config(Path dataDir) {
     return config(dataDir, 60);
@@ -22,7 +28,7 @@ public final class TestNodes {
         new NodeConfig.NodeSection("test-node", "test"),
         new NodeConfig.HttpSection("127.0.0.1", 0, 32, false, bodyTimeoutSeconds),
         new NodeConfig.StorageSection("file", dataDir.toString()),
-        new NodeConfig.GoSection("off", List.of(), 60L, 500L << 20, 10L, ""),
+        new NodeConfig.GoSection("off", List.of(), 60L, 500L << 20, 10L, "", ANY),
         d.sumdb(),
         d.oci(),
         d.cluster());
@@ -37,7 +43,8 @@ public final class TestNodes {
   /** A Go section with a lowered zip size limit. */
   public static NodeConfig.GoSection go(
       String upstreams, List<String> privatePatterns, long ttlSeconds, long maxZipBytes) {
-    return new NodeConfig.GoSection(upstreams, privatePatterns, ttlSeconds, maxZipBytes, 10L, "");
+    return new NodeConfig.GoSection(
+        upstreams, privatePatterns, ttlSeconds, maxZipBytes, 10L, "", ANY);
   }
 
   /** The base URL of a started node. */
@@ -48,6 +55,7 @@ public final class TestNodes {
   /** A Go section with the given upstreams, private patterns and TTL. */
   public static NodeConfig.GoSection go(
       String upstreams, List<String> privatePatterns, long ttlSeconds) {
-    return new NodeConfig.GoSection(upstreams, privatePatterns, ttlSeconds, 500L << 20, 10L, "");
+    return new NodeConfig.GoSection(
+        upstreams, privatePatterns, ttlSeconds, 500L << 20, 10L, "", ANY);
   }
 }

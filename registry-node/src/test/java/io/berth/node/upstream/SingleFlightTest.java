@@ -62,4 +62,33 @@ class SingleFlightTest {
         .hasMessage("boom");
     assertThat(sf.run("k", () -> 1).value()).isEqualTo(1);
   }
+
+  @Test
+  void waitersGiveUpAfterTheirBoundedWaitWhileTheLeaderGoesOn() throws Exception {
+    SingleFlight<String, Integer> sf = new SingleFlight<>(java.time.Duration.ofMillis(300));
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<SingleFlight.Outcome<Integer>> leader =
+          pool.submit(
+              () ->
+                  sf.run(
+                      "k",
+                      () -> {
+                        started.countDown();
+                        release.await(60, TimeUnit.SECONDS);
+                        return 1;
+                      }));
+      assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThatThrownBy(() -> sf.run("k", () -> 2))
+          .isInstanceOf(java.util.concurrent.TimeoutException.class)
+          .hasMessageContaining("retry later");
+      release.countDown();
+      assertThat(leader.get(30, TimeUnit.SECONDS).value()).isEqualTo(1);
+      assertThat(leader.get().leader()).isTrue();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

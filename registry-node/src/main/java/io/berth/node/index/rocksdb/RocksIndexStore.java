@@ -143,6 +143,7 @@ public final class RocksIndexStore implements AutoCloseable {
         visitor.accept(k, it.value());
         it.next();
       }
+      checkStatus(it, cf);
     }
   }
 
@@ -162,6 +163,30 @@ public final class RocksIndexStore implements AutoCloseable {
         }
         it.next();
       }
+      checkStatus(it, cf);
+    }
+  }
+
+  /**
+   * An iterator that is no longer valid ended either at the end of its range or on an error (an I/O
+   * error or corruption met while reading): a scan must never end early without saying so (GC's
+   * mark, tag lists), so the error is thrown.
+   */
+  static void checkStatus(RocksIterator it, String cf) {
+    try {
+      it.status();
+    } catch (RocksDBException e) {
+      throw new IndexException(
+          "index scan of " + cf + " failed: " + e.getMessage() + " (the index may be corrupt)", e);
+    }
+  }
+
+  /** Flushes the memtables to SST files (maintenance and tests). */
+  public void flush() {
+    try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, handleList);
+    } catch (RocksDBException e) {
+      throw new IndexException("index flush failed", e);
     }
   }
 

@@ -21,9 +21,20 @@ import org.rocksdb.WriteBatch;
 /** {@link ModuleIndex} on RocksDB. Read-modify-write merges are serialised per key stripe. */
 public final class RocksModuleIndex implements ModuleIndex {
 
-  /** Fields that may legitimately differ between two observations of the same version. */
+  /**
+   * Fields that may legitimately differ between two observations of the same version. The {@code
+   * .info} file is metadata, not content: two identical publishes (different {@code Time}) or two
+   * upstreams may serve different bytes for it, so the first one stored wins. Its {@code Version}
+   * is checked by the service before it is recorded.
+   */
   private static final Set<String> FIRST_WINS =
-      Set.of("stored_unix_millis", "upstream", "origin", "time_unix_millis");
+      Set.of(
+          "stored_unix_millis",
+          "upstream",
+          "origin",
+          "time_unix_millis",
+          "info_digest",
+          "info_size");
 
   private final RocksIndexStore store;
   private final RocksChangeLog changes;

@@ -422,11 +422,18 @@ public final class RegistryPullThroughCache implements PullThroughCache {
               new HoldbackOutputStream(
                   new io.berth.node.upstream.LazyClientStream(sink, b.length()), HOLDBACK);
           streamed[0] = true;
-          stored = blobs.put(new TeeInputStream(b.body(), client), expect);
+          try {
+            stored = blobs.put(new TeeInputStream(b.body(), client), expect);
+            index.linkBlob(repository, digest, stored.size());
+          } catch (IOException | RuntimeException | Error e) {
+            // the first client sees a broken response; its buffers are released
+            client.abort();
+            throw e;
+          }
         } else {
           stored = blobs.put(b.body(), expect);
+          index.linkBlob(repository, digest, stored.size());
         }
-        index.linkBlob(repository, digest, stored.size());
         log.info(
             "cached blob {}@{} ({} bytes) from {}",
             repository,

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A bounded node-local read cache in front of a remote {@link BlobStore} (an S3 bucket), see ADR
- * 0015.
+ * 0017.
  *
  * <p>The first read of a blob of at most {@code maxBlobBytes} streams it from the remote store into
  * a temporary file while hashing, verifies size and digest, and renames the file atomically to

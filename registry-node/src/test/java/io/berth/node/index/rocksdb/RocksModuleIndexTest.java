@@ -42,6 +42,53 @@ class RocksModuleIndexTest {
   }
 
   @Test
+  void aDifferentInfoFileIsNotAConflictTheFirstOneWins() throws Exception {
+    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+      RocksChangeLog log = new RocksChangeLog(store, "n1", "r1", 60_000);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      ModulePath p = ModulePath.of("example.com/a");
+      idx.merge(
+          rec("example.com/a", "v1.0.0")
+              .setInfoDigest("sha256:01")
+              .setInfoSize(50)
+              .setZipH1("h1:z")
+              .build());
+      // a concurrent identical publish (other Time), or another upstream's .info
+      ModuleVersionRecord again =
+          idx.merge(
+              rec("example.com/a", "v1.0.0")
+                  .setInfoDigest("sha256:02")
+                  .setInfoSize(51)
+                  .setZipH1("h1:z")
+                  .build());
+      assertThat(again.getInfoDigest()).isEqualTo("sha256:01");
+      assertThat(idx.get(p, "v1.0.0").orElseThrow().getInfoSize()).isEqualTo(50);
+      // the same from another node's event: a duplicate, not a conflict
+      try (org.rocksdb.WriteBatch batch = new org.rocksdb.WriteBatch()) {
+        assertThat(
+                idx.applyRemote(
+                    rec("example.com/a", "v1.0.0")
+                        .setInfoDigest("sha256:03")
+                        .setInfoSize(52)
+                        .setZipH1("h1:z")
+                        .build(),
+                    batch))
+            .isEqualTo(io.berth.node.index.ChangeLog.ApplyResult.DUPLICATE);
+      }
+      // content still conflicts
+      assertThatThrownBy(
+              () ->
+                  idx.merge(
+                      rec("example.com/a", "v1.0.0")
+                          .setInfoDigest("sha256:02")
+                          .setZipH1("h1:other")
+                          .build()))
+          .isInstanceOf(ModuleVersionConflictException.class)
+          .hasMessageContaining("zip_h1");
+    }
+  }
+
+  @Test
   void recordsAndAnswersSurviveReopen() {
     try (RocksIndexStore store = new RocksIndexStore(dir)) {
       RocksModuleIndex idx =
