@@ -824,8 +824,8 @@ public record NodeConfig(
    *   <li>{@code localRetentionHours}: without Kafka nothing is ever published and the outbox is
    *       the node's complete local log; it is kept forever (0, the default) or trimmed after this
    *       many hours.
-   *   <li>{@code maxClockSkewMillis}: remote clock readings further ahead than this are still
-   *       merged (ordering must hold) but logged and counted ({@code berth_hlc_skewed_readings}).
+   *   <li>{@code maxClockSkewMillis}: remote clock readings further ahead than this are clamped to
+   *       the bound (so ordering holds), logged and counted ({@code berth_hlc_skewed_readings}).
    *   <li>{@code readYourWritesWaitMillis}: how long an OCI manifest or blob GET that misses may
    *       wait for the applier to catch up with the region log's current end (0: never wait).
    *   <li>{@code readYourWritesTagGraceMillis}: a tag that is still missing after the catch-up is

@@ -85,9 +85,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     Gauge.builder("berth_events_conflicts", changes, ChangeLog::conflicts)
         .description("remote changes that lost to local state (Go versions with other content)")
         .register(metrics);
-    Gauge.builder("berth_hlc_skewed_readings", changes, ChangeLog::skewedClockReadings)
-        .description("remote clock readings further ahead than events.maxClockSkewMillis")
-        .register(metrics);
+    // berth_hlc_skewed_readings is registered by the node assembly (a counter, also without Kafka)
     Gauge.builder("berth_events_serving_without_log", this, a -> a.servingWithoutLog ? 1 : 0)
         .description("1 while the node serves its index without having reached the region log")
         .register(metrics);
