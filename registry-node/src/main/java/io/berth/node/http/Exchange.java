@@ -318,10 +318,22 @@ public final class Exchange {
     this.status = status;
   }
 
-  private static void applyHeaders(HttpHeaders h, Map<String, String> headers) {
+  private void applyHeaders(HttpHeaders h, Map<String, String> headers) {
     for (Map.Entry<String, String> e : headers.entrySet()) {
       h.set(e.getKey(), e.getValue());
     }
+    if (requestBodyUnread()) {
+      // the dispatcher closes after this answer (lingering close), so the client must not reuse
+      // the connection for its next request
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+  }
+
+  /** Whether the request declared a body that has not been received to its end yet. */
+  private boolean requestBodyUnread() {
+    boolean declared =
+        HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+    return declared && !body.ended();
   }
 
   private void finish(ChannelFuture f) {
