@@ -43,28 +43,12 @@ class ReadinessWithoutLogIT {
   }
 
   static NodeConfig config(String id, long readyWithoutLogSeconds) {
-    NodeConfig.EventsSection e = RegionNodes.events(kafka.bootstrap(), "", 0, 0, 1_000);
     return RegionNodes.config(
         tmp,
         id,
         "eu",
         blobs,
-        new NodeConfig.EventsSection(
-            e.kafkaBootstrap(),
-            e.topic(),
-            e.createTopic(),
-            e.partitions(),
-            e.replicationFactor(),
-            e.minInsyncReplicas(),
-            e.outboxRetentionHours(),
-            e.relayDelayMillis(),
-            e.localRetentionHours(),
-            e.maxClockSkewMillis(),
-            e.readYourWritesWaitMillis(),
-            e.unsafeSkipOutbox(),
-            e.applyDelayMillis(),
-            e.readYourWritesTagGraceMillis(),
-            readyWithoutLogSeconds));
+        RegionNodes.events(kafka.bootstrap(), "", 0, 0, 1_000, readyWithoutLogSeconds));
   }
 
   static int ready(NodeAssembly n) throws Exception {

@@ -17,6 +17,17 @@ public final class RegionNodes {
       long relayDelayMillis,
       long applyDelayMillis,
       long rywMillis) {
+    return events(bootstrap, topic, relayDelayMillis, applyDelayMillis, rywMillis, null);
+  }
+
+  /** The same, with {@code events.readyWithoutLogAfterSeconds} (null: its default). */
+  public static NodeConfig.EventsSection events(
+      String bootstrap,
+      String topic,
+      long relayDelayMillis,
+      long applyDelayMillis,
+      long rywMillis,
+      Long readyWithoutLogAfterSeconds) {
     return new NodeConfig.EventsSection(
         bootstrap,
         topic,
@@ -32,7 +43,7 @@ public final class RegionNodes {
         null,
         applyDelayMillis,
         null,
-        null);
+        readyWithoutLogAfterSeconds);
   }
 
   /** A node {@code id} of {@code region} with its data under {@code tmp/id}. */
