@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   static final int MAX_BODY = 64 * 1024;
+
+  /** How much of an oversized body is read and dropped so that its 413 reaches the client. */
+  static final long DRAIN_LIMIT = 4L * 1024 * 1024;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().omittingInsignificantWhitespace();
@@ -187,6 +191,12 @@ public final class HttpApi implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads a body of at most {@link #MAX_BODY} bytes, or returns null when it is larger. A body that
+   * is too large is still read (and thrown away) up to {@link #DRAIN_LIMIT}: answering 413 while
+   * the client is still sending makes the JDK server close a socket with unread bytes, and the
+   * kernel's reset then destroys the 413 before the client reads it.
+   */
   private static byte[] readBounded(InputStream in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[8192];
@@ -194,6 +204,10 @@ public final class HttpApi implements AutoCloseable {
     while ((n = in.read(buf)) >= 0) {
       out.write(buf, 0, n);
       if (out.size() > MAX_BODY) {
+        long drained = out.size();
+        while (drained < DRAIN_LIMIT && (n = in.read(buf)) >= 0) {
+          drained += n;
+        }
         return null;
       }
     }
