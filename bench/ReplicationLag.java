@@ -91,8 +91,14 @@ public class ReplicationLag {
     }
   }
 
-  /** Polls until {@code url} serves the tag as the pushed digest and every blob. */
+  /**
+   * Polls until {@code url} serves the tag as the pushed digest and every blob. The pause between
+   * polls grows with the time already waited (2 ms, or 2 % of it when that is more), so the
+   * error stays within 2 % while an image that is far behind does not keep a thread polling
+   * every 2 ms: with hundreds of images in flight that polling alone saturated a 2-core machine.
+   */
   static void awaitReadable(String url, String repo, Layout l) throws Exception {
+    long start = System.nanoTime();
     while (true) {
       try {
         HttpResponse<Void> r =
@@ -110,7 +116,7 @@ public class ReplicationLag {
       } catch (IOException e) {
         // a node that is down or restarting: keep polling
       }
-      Thread.sleep(2);
+      pause(start);
     }
     for (String d : l.blobs()) {
       while (true) {
@@ -128,9 +134,14 @@ public class ReplicationLag {
         } catch (IOException e) {
           // keep polling
         }
-        Thread.sleep(2);
+        pause(start);
       }
     }
+  }
+
+  static void pause(long startNanos) throws InterruptedException {
+    long waitedMs = (System.nanoTime() - startNanos) / 1_000_000;
+    Thread.sleep(Math.max(2, waitedMs / 50));
   }
 
   public static void main(String[] args) throws Exception {

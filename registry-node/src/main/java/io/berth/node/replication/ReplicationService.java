@@ -1,5 +1,7 @@
 package io.berth.node.replication;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.berth.common.ChangeEvents;
 import io.berth.common.Digest;
 import io.berth.node.events.ChangePublisher;
@@ -14,9 +16,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -40,6 +51,20 @@ public final class ReplicationService {
   private final Counter republished;
   private final Counter skipped;
   private final Object republishLock = new Object();
+
+  /**
+   * How long a blob found in (or written to) the store counts as present without asking the store
+   * again. Far below the GC grace period (hours): a blob touched this recently cannot have been
+   * swept, so skipping the second touch (an S3 copy onto itself) changes nothing.
+   */
+  static final Duration VERIFIED_FOR = Duration.ofSeconds(60);
+
+  /** How many store checks of one request run at the same time. */
+  static final int CHECKS_IN_PARALLEL = 8;
+
+  private final Cache<String, Boolean> verified =
+      Caffeine.newBuilder().expireAfterWrite(VERIFIED_FOR).maximumSize(100_000).build();
+  private final ThreadPoolExecutor checks = checkPool();
 
   /** Where a read starts: the blob's total size and a stream from the requested offset. */
   public record BlobRead(long size, InputStream stream) {}
@@ -104,15 +129,96 @@ public final class ReplicationService {
    * @throws IllegalArgumentException if one is not a valid digest
    */
   public List<String> missing(List<String> digests) {
-    List<String> out = new ArrayList<>();
+    List<Digest> parsed = new ArrayList<>(digests.size());
     for (String d : digests) {
-      // touch, not stat: an event naming a blob this region holds as an unreferenced orphan is
-      // applied after this answer, so the blob's grace period must start again (ADR 0008)
-      if (!blobs.touch(Digest.parse(d))) {
-        out.add(d);
+      parsed.add(Digest.parse(d));
+    }
+    List<Digest> unknown = new ArrayList<>();
+    for (Digest d : parsed) {
+      if (verified.getIfPresent(d.toString()) == null) {
+        unknown.add(d);
+      }
+    }
+    Set<String> absent = new LinkedHashSet<>();
+    for (Digest d : touchAll(unknown)) {
+      absent.add(d.toString());
+    }
+    List<String> out = new ArrayList<>();
+    for (Digest d : parsed) {
+      if (absent.contains(d.toString())) {
+        out.add(d.toString());
       }
     }
     return out;
+  }
+
+  /**
+   * Touches each digest (at most {@link #CHECKS_IN_PARALLEL} at a time: on S3 each is a HEAD and a
+   * copy) and returns those the store lacks; those it holds count as verified for {@link
+   * #VERIFIED_FOR}.
+   */
+  private List<Digest> touchAll(List<Digest> digests) {
+    List<Digest> absent = new ArrayList<>();
+    if (digests.size() <= 1) {
+      for (Digest d : digests) {
+        if (!touch(d)) {
+          absent.add(d);
+        }
+      }
+      return absent;
+    }
+    List<Future<Boolean>> running = new ArrayList<>();
+    for (Digest d : digests) {
+      running.add(checks.submit(() -> touch(d)));
+    }
+    try {
+      for (int i = 0; i < digests.size(); i++) {
+        if (!running.get(i).get()) {
+          absent.add(digests.get(i));
+        }
+      }
+      return absent;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking the store", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      for (Future<Boolean> f : running) {
+        f.cancel(false);
+      }
+    }
+  }
+
+  // touch, not stat: an event naming a blob this region holds as an unreferenced orphan is
+  // applied after this answer, so the blob's grace period must start again (ADR 0008)
+  private boolean touch(Digest d) {
+    boolean held = blobs.touch(d);
+    if (held) {
+      verified.put(d.toString(), Boolean.TRUE);
+    }
+    return held;
+  }
+
+  private static ThreadPoolExecutor checkPool() {
+    AtomicInteger ids = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            CHECKS_IN_PARALLEL,
+            CHECKS_IN_PARALLEL,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "berth-replication-check-" + ids.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /**
@@ -159,6 +265,7 @@ public final class ReplicationService {
       Optional<StoredBlob> have = blobs.touch(d) ? blobs.stat(d) : Optional.empty();
       if (have.isPresent()) {
         present.increment();
+        verified.put(d.toString(), Boolean.TRUE);
         return new WriteOutcome(digest, have.get().size(), true);
       }
       StoredBlob b;
@@ -174,6 +281,7 @@ public final class ReplicationService {
         throw e;
       }
       stored.increment();
+      verified.put(b.digest().toString(), Boolean.TRUE);
       bytes.increment(b.size());
       return new WriteOutcome(b.digest().toString(), b.size(), false);
     }
@@ -227,15 +335,29 @@ public final class ReplicationService {
     synchronized (republishLock) {
       fences.admit(link, epoch);
       List<ChangeEvent> fresh = new ArrayList<>();
+      Set<String> required = new LinkedHashSet<>();
       for (ChangeEvent e : events) {
         if (changes.holds(e)) {
           continue;
         }
-        List<String> missing = missing(ChangeEvents.requiredBlobs(e));
-        if (!missing.isEmpty()) {
-          throw new MissingBlobsException(ChangeEvents.describe(e), missing);
-        }
+        required.addAll(ChangeEvents.requiredBlobs(e));
         fresh.add(e);
+      }
+      // one check of the batch's blobs (in parallel, verified ones skipped), then the first event
+      // that names a missing one is reported
+      Set<String> absent = new LinkedHashSet<>(missing(new ArrayList<>(required)));
+      if (!absent.isEmpty()) {
+        for (ChangeEvent e : fresh) {
+          List<String> lacking = new ArrayList<>();
+          for (String d : ChangeEvents.requiredBlobs(e)) {
+            if (absent.contains(Digest.parse(d).toString())) {
+              lacking.add(d);
+            }
+          }
+          if (!lacking.isEmpty()) {
+            throw new MissingBlobsException(ChangeEvents.describe(e), lacking);
+          }
+        }
       }
       if (!fresh.isEmpty()) {
         regionLog.publish(fresh);

@@ -245,6 +245,43 @@ class ReplicationServiceTest {
   }
 
   @Test
+  void manyDigestsAreCheckedAtOnceAndAnswerInTheGivenOrder() throws Exception {
+    List<String> asked = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      byte[] b = bytes("blob " + i);
+      if (i % 3 == 0) {
+        store(b);
+      } else {
+        expected.add(digest(b));
+      }
+      asked.add(digest(b));
+    }
+    assertThat(service.missing(asked)).containsExactlyElementsOf(expected);
+    assertThatThrownBy(() -> service.missing(List.of(asked.get(0), "sha256:nope")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aBlobVerifiedPresentIsNotTouchedAgainWithinTheVerifiedWindow() throws Exception {
+    byte[] b = bytes("checked once by find-missing, again by republish");
+    Digest d =
+        blobs.put(new ByteArrayInputStream(b), io.berth.node.storage.PutExpectation.any()).digest();
+    assertThat(service.missing(List.of(d.toString()))).isEmpty();
+    long old = System.currentTimeMillis() - 7_200_000;
+    Files.setLastModifiedTime(blobs.pathOf(d), java.nio.file.attribute.FileTime.fromMillis(old));
+    assertThat(service.missing(List.of(d.toString()))).isEmpty();
+    assertThat(blobs.stat(d).orElseThrow().modifiedMillis())
+        .as(
+            "touched %s ago already: no second touch (on S3 a copy onto itself)",
+            ReplicationService.VERIFIED_FOR)
+        .isEqualTo(old);
+    assertThat(ReplicationService.VERIFIED_FOR)
+        .as("far below the GC grace period, so the skipped touch cannot let GC sweep it")
+        .isLessThan(java.time.Duration.ofMinutes(10));
+  }
+
+  @Test
   void republishesOnlyEventsWhoseBlobsAreStoredAndNotHeldYet() throws Exception {
     byte[] zip = bytes("zip bytes");
     String d = digest(zip);

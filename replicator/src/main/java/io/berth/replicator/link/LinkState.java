@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -54,6 +55,8 @@ public final class LinkState {
   private final Map<String, Counter> failures = new ConcurrentHashMap<>();
   private final MeterRegistry metrics;
   private final DistributionSummary lag;
+  private final DistributionSummary batchSize;
+  private final Map<String, Timer> stages = new ConcurrentHashMap<>();
 
   public LinkState(String link, String instance, MeterRegistry metrics) {
     this(link, instance, metrics, new DeadLetters(100));
@@ -99,6 +102,12 @@ public final class LinkState {
             .tag("link", link)
             .publishPercentiles(0.5, 0.99)
             .register(metrics);
+    batchSize =
+        DistributionSummary.builder("berth_link_batch_events")
+            .description("events carried per batch")
+            .tag("link", link)
+            .publishPercentiles(0.5, 0.99)
+            .register(metrics);
     failure("copy");
   }
 
@@ -112,6 +121,28 @@ public final class LinkState {
         .tag("link", link)
         .tag("reason", reason)
         .register(metrics);
+  }
+
+  /**
+   * The time one step of a batch took, by stage ({@code find}: asking the target what it lacks,
+   * {@code copy}: copying the missing blobs, {@code republish}: handing the events over, {@code
+   * commit}: the source offset), so a slow link shows which step it waits on.
+   */
+  public Timer stage(String stage) {
+    return stages.computeIfAbsent(
+        stage,
+        s ->
+            Timer.builder("berth_link_stage_seconds")
+                .description("time per batch step, by stage")
+                .tag("link", link)
+                .tag("stage", s)
+                .publishPercentiles(0.5, 0.99)
+                .register(metrics));
+  }
+
+  /** The number of events in each batch the link carried. */
+  public DistributionSummary batchSize() {
+    return batchSize;
   }
 
   Counter failure(String stage) {

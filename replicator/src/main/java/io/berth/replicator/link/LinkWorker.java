@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -184,14 +185,19 @@ public final class LinkWorker implements LinkOwnership.Work {
           } else {
             copyMissing(fence, term, carry, copiers);
             stage = "republish";
+            long t = System.nanoTime();
             for (int i = 0; i < carry.size(); i += REPUBLISH_BATCH) {
               target.republish(
                   fence, carry.subList(i, Math.min(carry.size(), i + REPUBLISH_BATCH)));
             }
+            state.stage("republish").record(System.nanoTime() - t, TimeUnit.NANOSECONDS);
           }
+          state.batchSize().record(carry.size());
         }
         stage = "commit";
+        long committing = System.nanoTime();
         events.commit();
+        state.stage("commit").record(System.nanoTime() - committing, TimeUnit.NANOSECONDS);
         if (!carry.isEmpty()) {
           state.replicatedBatch(
               carry.size() - givenUp.size(),
@@ -340,10 +346,23 @@ public final class LinkWorker implements LinkOwnership.Work {
     for (ChangeEvent e : carry) {
       needed.addAll(ChangeEvents.requiredBlobs(e));
     }
+    long t = System.nanoTime();
     List<String> missing = target.missing(needed);
+    state.stage("find").record(System.nanoTime() - t, TimeUnit.NANOSECONDS);
     if (missing.isEmpty()) {
       return;
     }
+    long copying = System.nanoTime();
+    try {
+      copyAll(fence, term, missing, copiers);
+    } finally {
+      state.stage("copy").record(System.nanoTime() - copying, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void copyAll(
+      Fence fence, LinkOwnership.Term term, List<String> missing, ExecutorService copiers)
+      throws InterruptedException {
     BlobCopier copier = new BlobCopier(source, target, bandwidth, listener());
     List<Future<?>> running = new ArrayList<>();
     for (String d : missing) {
