@@ -138,16 +138,20 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     if (!events.isEmpty() && applyDelayMillis > 0) {
       Thread.sleep(applyDelayMillis);
     }
-    boolean any = false;
-    for (ChangeEvent e : events) {
-      ChangeLog.ApplyResult r = changes.apply(e);
-      counters.get(r).increment();
-      if (r == ChangeLog.ApplyResult.APPLIED) {
-        lag.record(
-            Math.max(0, System.currentTimeMillis() - e.getHlc().getWallMillis()),
-            java.util.concurrent.TimeUnit.MILLISECONDS);
-      }
-      any |= r == ChangeLog.ApplyResult.APPLIED;
+    boolean[] any = {false};
+    // one sync for the whole batch; the position is committed only after it (below)
+    if (!events.isEmpty()) {
+      changes.applyAll(
+          events,
+          (e, r) -> {
+            counters.get(r).increment();
+            if (r == ChangeLog.ApplyResult.APPLIED) {
+              lag.record(
+                  Math.max(0, System.currentTimeMillis() - e.getHlc().getWallMillis()),
+                  java.util.concurrent.TimeUnit.MILLISECONDS);
+              any[0] = true;
+            }
+          });
     }
     LogPosition now = subscriber.position();
     synchronized (progress) {
@@ -157,7 +161,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     if (!events.isEmpty()) {
       subscriber.commit();
     }
-    if (any) {
+    if (any[0]) {
       onApplied.run();
     }
     if (!caughtUp && subscriber.caughtUp()) {

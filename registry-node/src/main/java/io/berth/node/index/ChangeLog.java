@@ -5,6 +5,7 @@ import io.berth.proto.index.v1.ArtifactMark;
 import io.berth.proto.index.v1.ChangeConflictRecord;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * The node's change log: the outbox of events written together with the index mutations they
@@ -83,8 +84,23 @@ public interface ChangeLog {
    */
   int trimAll(long beforeMillis);
 
-  /** Applies an event from another node; idempotent. */
+  /** Applies an event from another node; idempotent; durable when it returns. */
   ApplyResult apply(ChangeEvent event);
+
+  /**
+   * Applies events from other nodes in order, each atomically and idempotently as {@link #apply}
+   * does, but durable together: when this returns all of them are durable (one sync for the batch
+   * instead of one per event). {@code each} hears each event's result as soon as it is applied
+   * (visible, not yet durable). A crash before this returns may lose some of them although they
+   * were already visible, so a caller must commit its log position only after it returns (the
+   * events are then delivered again and applied again). A failure part-way leaves the events before
+   * it applied (and reported).
+   */
+  default void applyAll(List<ChangeEvent> events, BiConsumer<ChangeEvent, ApplyResult> each) {
+    for (ChangeEvent e : events) {
+      each.accept(e, apply(e));
+    }
+  }
 
   /**
    * Whether this node already holds {@code event}: it is this node's own, or an event with the same

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -325,6 +326,26 @@ public final class RocksChangeLog implements ChangeLog {
 
   @Override
   public ApplyResult apply(ChangeEvent event) {
+    return apply(event, true);
+  }
+
+  @Override
+  public void applyAll(List<ChangeEvent> events, BiConsumer<ChangeEvent, ApplyResult> each) {
+    boolean wrote = false;
+    try {
+      for (ChangeEvent e : events) {
+        ApplyResult r = apply(e, false);
+        wrote |= r != ApplyResult.OWN && r != ApplyResult.DUPLICATE;
+        each.accept(e, r);
+      }
+    } finally {
+      if (wrote) {
+        store.syncWal();
+      }
+    }
+  }
+
+  private ApplyResult apply(ChangeEvent event, boolean sync) {
     if (own(event)) {
       return ApplyResult.OWN;
     }
@@ -354,7 +375,7 @@ public final class RocksChangeLog implements ChangeLog {
             remote.wallMillis() - System.currentTimeMillis(),
             maxSkewMillis);
       }
-      store.write(
+      RocksIndexStore.Mutation m =
           batch -> {
             result[0] = applyInto(event, batch);
             if (result[0] == ApplyResult.APPLIED) {
@@ -369,7 +390,12 @@ public final class RocksChangeLog implements ChangeLog {
                   KeyLayout.conflict(conflict[0].getDetectedUnixMillis(), mark),
                   conflict[0].toByteArray());
             }
-          });
+          };
+      if (sync) {
+        store.write(m);
+      } else {
+        store.writeUnsynced(m);
+      }
     }
     if (conflict[0] != null) {
       String what = describe(conflict[0]);

@@ -39,6 +39,7 @@ public final class RocksIndexStore implements AutoCloseable {
   private final Map<String, ColumnFamilyHandle> handles = new HashMap<>();
   private final List<ColumnFamilyHandle> handleList = new ArrayList<>();
   private final WriteOptions syncWrite;
+  private final WriteOptions unsyncedWrite;
 
   public RocksIndexStore(Path dir) {
     try {
@@ -59,6 +60,7 @@ public final class RocksIndexStore implements AutoCloseable {
         handles.put(KeyLayout.COLUMN_FAMILIES.get(i), handleList.get(i + 1));
       }
       syncWrite = new WriteOptions().setSync(true);
+      unsyncedWrite = new WriteOptions().setSync(false);
       checkSchema();
     } catch (RocksDBException | IOException e) {
       throw new IndexException("cannot open the index at " + dir + ": " + e.getMessage(), e);
@@ -118,9 +120,32 @@ public final class RocksIndexStore implements AutoCloseable {
 
   /** Applies {@code mutation} as one synced WriteBatch. */
   public void write(Mutation mutation) {
+    write(mutation, syncWrite);
+  }
+
+  /**
+   * Applies {@code mutation} as one atomic WriteBatch that is written to the WAL but not yet
+   * synced: it is durable only after the next {@link #syncWal()} (or the next synced write). Only
+   * for writes that are delivered again after a crash (events applied from the region log, whose
+   * position is committed after the sync).
+   */
+  public void writeUnsynced(Mutation mutation) {
+    write(mutation, unsyncedWrite);
+  }
+
+  /** Makes every write so far durable (one fsync of the WAL). */
+  public void syncWal() {
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      throw new IndexException("index WAL sync failed", e);
+    }
+  }
+
+  private void write(Mutation mutation, WriteOptions options) {
     try (WriteBatch batch = new WriteBatch()) {
       mutation.apply(batch);
-      db.write(syncWrite, batch);
+      db.write(options, batch);
     } catch (RocksDBException e) {
       throw new IndexException("index write failed", e);
     }
@@ -202,6 +227,7 @@ public final class RocksIndexStore implements AutoCloseable {
     }
     db.close();
     syncWrite.close();
+    unsyncedWrite.close();
     dbOptions.close();
     cfOptions.close();
   }

@@ -88,6 +88,61 @@ class RocksChangeLogTest {
     }
   }
 
+  static List<ChangeLog.ApplyResult> applyAll(ChangeLog log, List<ChangeEvent> events) {
+    List<ChangeLog.ApplyResult> out = new java.util.ArrayList<>();
+    log.applyAll(events, (e, r) -> out.add(r));
+    return out;
+  }
+
+  @Test
+  void aBatchAppliesLikeSingleEventsAndIsDurableWhenApplyAllReturns() {
+    Path a = dir.resolve("a");
+    Path b = dir.resolve("b");
+    List<ChangeEvent> fromA;
+    try (RocksIndexStore store = new RocksIndexStore(a)) {
+      RocksChangeLog log = new RocksChangeLog(store, "a", "eu", 60_000);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      log.attach(idx, new RocksSumdbIndex(store, log));
+      idx.merge(rec("v1.0.0", "sha256:01"));
+      idx.merge(rec("v2.0.0+incompatible", "sha256:aa"));
+      idx.merge(rec("v3.0.0+incompatible", "sha256:03"));
+      fromA = log.readAfter(0, 10);
+      assertThat(applyAll(log, fromA)).containsOnly(ChangeLog.ApplyResult.OWN);
+    }
+    ModulePath m = ModulePath.of("example.com/m");
+    try (RocksIndexStore store = new RocksIndexStore(b)) {
+      RocksChangeLog log = new RocksChangeLog(store, "b", "eu", 60_000);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      log.attach(idx, new RocksSumdbIndex(store, log));
+      idx.merge(rec("v2.0.0+incompatible", "sha256:bb"));
+      List<ChangeEvent> batch = List.of(fromA.get(0), fromA.get(1), fromA.get(0), fromA.get(2));
+      assertThat(applyAll(log, batch))
+          .containsExactly(
+              ChangeLog.ApplyResult.APPLIED,
+              ChangeLog.ApplyResult.CONFLICT,
+              ChangeLog.ApplyResult.DUPLICATE,
+              ChangeLog.ApplyResult.APPLIED);
+      assertThat(log.conflicts()).isEqualTo(1);
+    }
+    try (RocksIndexStore store = new RocksIndexStore(b)) {
+      RocksChangeLog log = new RocksChangeLog(store, "b", "eu", 60_000);
+      RocksModuleIndex idx = new RocksModuleIndex(store, log);
+      log.attach(idx, new RocksSumdbIndex(store, log));
+      assertThat(idx.get(m, "v1.0.0").orElseThrow().getZipDigest()).isEqualTo("sha256:01");
+      assertThat(idx.get(m, "v3.0.0+incompatible").orElseThrow().getZipDigest())
+          .isEqualTo("sha256:03");
+      assertThat(idx.get(m, "v2.0.0+incompatible").orElseThrow().getZipDigest())
+          .as("the first version wins")
+          .isEqualTo("sha256:bb");
+      assertThat(applyAll(log, fromA))
+          .as("after reopening, the batch is held: applied marks were made durable with it")
+          .containsExactly(
+              ChangeLog.ApplyResult.DUPLICATE,
+              ChangeLog.ApplyResult.DUPLICATE,
+              ChangeLog.ApplyResult.DUPLICATE);
+    }
+  }
+
   @Test
   void trimRemovesOnlyPublishedOldEvents() {
     try (RocksIndexStore store = new RocksIndexStore(dir)) {

@@ -363,6 +363,43 @@ class RocksOciIndexTest extends OciIndexContract {
   }
 
   @Test
+  void tagsConvergeTheSameWhenEachArrivalOrderIsAppliedAsOneBatch() {
+    for (boolean deleteLast : List.of(true, false)) {
+      List<ChangeEvent> template = tagHistory("t", deleteLast);
+      ChangeEvent winner =
+          template.stream()
+              .max(Comparator.comparing(RocksOciIndexTest::stampOf, LwwStamps.ORDER))
+              .get();
+      List<List<Integer>> orders = new ArrayList<>();
+      permutations(new ArrayList<>(List.of(0, 1, 2, 3, 4)), 0, orders);
+      int n = 0;
+      for (List<Integer> order : orders) {
+        String tag = "b" + (deleteLast ? "d" : "s") + n++;
+        List<ChangeEvent> events = tagHistory(tag, deleteLast);
+        List<ChangeEvent> batch = new ArrayList<>();
+        for (int i : order) {
+          batch.add(events.get(i));
+        }
+        // the last event again: a duplicate within the same batch
+        batch.add(batch.get(batch.size() - 1));
+        List<ApplyResult> results = new ArrayList<>();
+        log.applyAll(batch, (e, r) -> results.add(r));
+        assertThat(results.subList(0, 5))
+            .allSatisfy(r -> assertThat(r).isIn(ApplyResult.APPLIED, ApplyResult.SUPERSEDED));
+        assertThat(results.get(5)).isEqualTo(ApplyResult.DUPLICATE);
+        Optional<Digest> current = oci.tag(repo("r"), Tag.parse(tag));
+        if (winner.hasTagDelete()) {
+          assertThat(current).as("order " + order + ": an older set never resurrects").isEmpty();
+        } else {
+          assertThat(current)
+              .as("order " + order)
+              .contains(Digest.parse(winner.getTagSet().getDigest()));
+        }
+      }
+    }
+  }
+
+  @Test
   void aRepushWinsOverAnOlderRemoteDeleteThatArrivesLater() {
     Digest m = digest("repushed");
     put("r", m, "v1", List.of(), List.of());
