@@ -69,31 +69,33 @@ public final class CatchUpMissWait implements OciMissWait {
   /**
    * Catches up with the log (up to {@code maxWait}), then looks for the content until it is found
    * or {@code lookFor} has passed since the start. False at once when the log is unavailable.
+   *
+   * <p>The log's end is asked for once per miss: once the index holds what the log held when the
+   * miss was seen, events that reach the log later are applied by the running applier, so looking
+   * again only reads the index. (Asking the log again on every look made each waiting miss send the
+   * broker hundreds of offset queries per second.)
    */
   private boolean lookFor(Duration lookFor, java.util.function.BooleanSupplier found) {
     long start = System.nanoTime();
-    long catchUpEnd = start + maxWait.toNanos();
     long lookEnd = start + lookFor.toNanos();
     try {
-      while (true) {
-        long left = catchUpEnd - System.nanoTime();
-        if (left <= 0) {
-          return found.getAsBoolean();
-        }
-        RegionCatchUp.Outcome o = catchUp.await(Duration.ofNanos(left));
-        if (o == RegionCatchUp.Outcome.UNAVAILABLE) {
-          return false;
-        }
+      RegionCatchUp.Outcome o = catchUp.await(maxWait);
+      if (o == RegionCatchUp.Outcome.UNAVAILABLE) {
+        return false;
+      }
+      if (found.getAsBoolean()) {
+        return true;
+      }
+      if (o == RegionCatchUp.Outcome.TIMED_OUT) {
+        return false;
+      }
+      while (System.nanoTime() < lookEnd) {
+        Thread.sleep(LOOK_AGAIN_MILLIS);
         if (found.getAsBoolean()) {
           return true;
         }
-        if (o == RegionCatchUp.Outcome.TIMED_OUT || System.nanoTime() >= lookEnd) {
-          return false;
-        }
-        if (o == RegionCatchUp.Outcome.CURRENT) {
-          Thread.sleep(LOOK_AGAIN_MILLIS);
-        }
       }
+      return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;

@@ -6,9 +6,11 @@ import java.util.List;
 
 /**
  * A link's view of its source region's log. Contract: {@link #poll} returns events after the
- * committed position, in log order per key; {@link #commit} durably records that everything polled
- * so far was handled, so the next owner of the link resumes after it (anything polled but not
- * committed is delivered again). One thread uses it.
+ * committed position, in log order per key; {@link #commit} records that everything polled so far
+ * was handled, so the next owner of the link resumes after it. Anything polled but not committed,
+ * and the last commits before a crash (an implementation may commit asynchronously, and must commit
+ * synchronously on {@link #close}), is delivered again: the target skips events it already holds.
+ * One thread uses it.
  */
 public interface SourceLog extends AutoCloseable {
 

@@ -242,12 +242,17 @@ public final class S3BlobStore implements BlobStore {
     long[] total = {0};
     Head head = readHead(in, md, total, expectation);
     try {
+      StoredBlob stored;
       if (head.length < partSize) {
-        return putSmall(head.bytes, head.length, md, total[0], expectation);
+        stored = putSmall(head.bytes, head.length, md, total[0], expectation);
+      } else {
+        PartBuffers.Lease first = head.lease;
+        head.lease = null;
+        stored = putMultipart(in, first, md, total, expectation);
       }
-      PartBuffers.Lease first = head.lease;
-      head.lease = null;
-      return putMultipart(in, first, md, total, expectation);
+      // a blob is usually read soon after it is stored (a pull, a replicator copy): no HEAD then
+      sizes.put(stored.digest(), stored.size());
+      return stored;
     } finally {
       head.release();
     }
