@@ -551,6 +551,12 @@ public record NodeConfig(
       this(enabled, intervalMinutes, initialDelayMinutes, graceMinutes, dryRun, null);
     }
 
+    /** A copy with another grace period. */
+    public GcSection withGraceMinutes(long minutes) {
+      return new GcSection(
+          enabled, intervalMinutes, initialDelayMinutes, minutes, dryRun, soleWriter);
+    }
+
     /** A copy with {@code soleWriter}. */
     public GcSection withSoleWriter(boolean sole) {
       return new GcSection(
@@ -586,6 +592,12 @@ public record NodeConfig(
 
     public static ScrubSection defaults() {
       return new ScrubSection(null, null, null, null, null, null);
+    }
+
+    /** A copy with another read rate. */
+    public ScrubSection withBytesPerSecond(long rate) {
+      return new ScrubSection(
+          enabled, intervalHours, initialDelayMinutes, rate, quarantine, repair);
     }
   }
 
