@@ -241,30 +241,12 @@ public final class OciClient {
 
   /** The next {@code n} bytes of {@code in}, as a stream whose close leaves {@code in} open. */
   private static java.io.InputStream next(java.io.InputStream in, long n) {
-    return new java.io.FilterInputStream(in) {
-      long left = n;
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        if (left <= 0) {
-          return -1;
-        }
-        int r = super.read(b, off, (int) Math.min(len, left));
-        if (r > 0) {
-          left -= r;
-        }
-        return r;
-      }
-
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public void close() {}
-    };
+    return new io.berth.node.storage.BoundedInputStream(
+        new java.io.FilterInputStream(in) {
+          @Override
+          public void close() {}
+        },
+        n);
   }
 
   private static Response exchange(HttpRequest request) {
