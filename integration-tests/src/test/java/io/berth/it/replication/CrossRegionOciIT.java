@@ -1,6 +1,11 @@
 package io.berth.it.replication;
 
 import static io.berth.it.support.GoPublishing.metric;
+import static io.berth.it.support.TwoRegions.CROSS;
+import static io.berth.it.support.TwoRegions.awaitServed;
+import static io.berth.it.support.TwoRegions.host;
+import static io.berth.it.support.TwoRegions.push;
+import static io.berth.it.support.TwoRegions.served;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,10 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.it.support.DumpLogsOnFailure;
 import io.berth.it.support.Region;
-import io.berth.it.support.ReplicatorProcess;
 import io.berth.it.support.ReplicatorProcess.LinkSpec;
+import io.berth.it.support.TwoRegions;
 import io.berth.node.testsupport.Http;
-import io.berth.node.testsupport.KafkaBroker;
 import io.berth.node.testsupport.OciClient;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
@@ -27,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -49,132 +52,39 @@ class CrossRegionOciIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String BUCKET_A = "berth-region-a";
   static final String BUCKET_B = "berth-region-b";
-  static final Duration CROSS = Duration.ofSeconds(90);
-  static final String ACCEPT =
-      String.join(
-          ",",
-          OciImages.OCI_MANIFEST,
-          OciImages.OCI_INDEX,
-          OciImages.DOCKER_MANIFEST,
-          OciImages.DOCKER_LIST);
 
   @TempDir static Path tmp;
 
   @RegisterExtension static final DumpLogsOnFailure logs = new DumpLogsOnFailure(() -> tmp);
 
-  static TestingServer zk;
-  static KafkaBroker kafka;
+  static TwoRegions cluster;
   static S3ProxyServer s3;
   static Region a;
   static Region b;
-  static ReplicatorProcess replicator;
   static Skopeo skopeo;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    Skopeo.require();
-    skopeo = new Skopeo(Files.createDirectories(tmp.resolve("skopeo")));
-    zk = new TestingServer(true);
-    kafka = KafkaBroker.start(tmp.resolve("kafka"));
-    s3 = S3ProxyServer.start(tmp.resolve("s3"));
+    cluster = TwoRegions.start(tmp);
+    skopeo = cluster.skopeo();
+    s3 = cluster.server(S3ProxyServer.start(tmp.resolve("s3")));
     a =
-        Region.create("a", 5, 1, tmp.resolve("region-a"), kafka.bootstrap())
+        Region.create("a", 5, 1, tmp.resolve("region-a"), cluster.kafkaBootstrap())
             .s3(s3.endpoint(), BUCKET_A, S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
     b =
-        Region.create("b", 6, 2, tmp.resolve("region-b"), kafka.bootstrap())
+        Region.create("b", 6, 2, tmp.resolve("region-b"), cluster.kafkaBootstrap())
             .s3(s3.endpoint(), BUCKET_B, S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
     a.peers(b);
     b.peers(a);
-    CompletableFuture<Void> startA = CompletableFuture.runAsync(() -> start(a));
-    start(b);
-    startA.join();
-    replicator =
-        ReplicatorProcess.start(
-            "r1",
-            tmp.resolve("replicators"),
-            zk.getConnectString(),
-            5_000,
-            kafka.bootstrap(),
-            List.of(a, b),
-            List.of(LinkSpec.mirror(a, b), LinkSpec.mirror(b, a)));
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> replicator.owns("a->b") && replicator.owns("b->a"));
-  }
-
-  static void start(Region r) {
-    try {
-      r.start();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    cluster.startRegions(a, b);
+    cluster.startReplicator(List.of(LinkSpec.mirror(a, b), LinkSpec.mirror(b, a)));
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
-    if (replicator != null) {
-      replicator.close();
+    if (cluster != null) {
+      cluster.close();
     }
-    for (Region r : new Region[] {a, b}) {
-      if (r != null) {
-        r.close();
-      }
-    }
-    if (s3 != null) {
-      s3.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (zk != null) {
-      zk.close();
-    }
-  }
-
-  static String host(Region r, int i) {
-    Region.Node n = r.nodes().get(i);
-    return n.host() + ":" + n.httpPort();
-  }
-
-  /** The digest node {@code i} of {@code r} serves for {@code ref}, or null if it answers 404. */
-  static String served(Region r, int i, String repo, String ref) {
-    OciClient.Response resp =
-        new OciClient(r.url(i)).get("/v2/" + repo + "/manifests/" + ref, Map.of("Accept", ACCEPT));
-    if (resp.status() == 404) {
-      return null;
-    }
-    if (resp.status() != 200) {
-      throw new AssertionError("GET " + repo + ":" + ref + " on " + r.url(i) + ": " + resp);
-    }
-    return resp.header("Docker-Content-Digest");
-  }
-
-  /** Waits until every node of {@code r} serves {@code ref} as {@code digest} (null: 404). */
-  static void awaitServed(Region r, String repo, String ref, String digest) {
-    await()
-        .atMost(CROSS)
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () -> {
-              for (int i = 0; i < r.nodes().size(); i++) {
-                assertThat(served(r, i, repo, ref))
-                    .as(r.name() + " node " + i + " " + repo + ":" + ref)
-                    .isEqualTo(digest);
-              }
-            });
-  }
-
-  /** Pushes an image's blobs and manifest (tagged {@code tag}, or by digest if null). */
-  static String push(Region r, int node, String repo, Image img, String tag) {
-    OciClient oci = new OciClient(r.url(node));
-    for (Blob blob : img.blobs()) {
-      oci.pushBlob(repo, blob.bytes());
-    }
-    String ref = tag == null ? img.manifest().digest().toString() : tag;
-    OciClient.Response resp =
-        oci.putManifest(repo, ref, img.manifest().mediaType(), img.manifest().bytes());
-    assertThat(resp.status()).as(resp.toString()).isEqualTo(201);
-    return img.manifest().digest().toString();
   }
 
   static Map<String, JsonNode> where(Region asked, String query) throws Exception {

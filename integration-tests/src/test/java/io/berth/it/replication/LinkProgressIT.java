@@ -2,6 +2,8 @@ package io.berth.it.replication;
 
 import static io.berth.it.support.GoPublishing.publish;
 import static io.berth.it.support.GoPublishing.serves;
+import static io.berth.it.support.TwoRegions.CROSS;
+import static io.berth.it.support.TwoRegions.awaitServed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,10 +13,9 @@ import io.berth.it.support.DumpLogsOnFailure;
 import io.berth.it.support.Region;
 import io.berth.it.support.ReplicatorProcess;
 import io.berth.it.support.ReplicatorProcess.LinkSpec;
+import io.berth.it.support.TwoRegions;
 import io.berth.node.testsupport.DockerRegistry;
 import io.berth.node.testsupport.Http;
-import io.berth.node.testsupport.KafkaBroker;
-import io.berth.node.testsupport.OciClient;
 import io.berth.node.testsupport.OciImages;
 import io.berth.node.testsupport.OciImages.Blob;
 import io.berth.node.testsupport.OciImages.Image;
@@ -25,9 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -49,21 +48,12 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LinkProgressIT {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final Duration CROSS = Duration.ofSeconds(90);
-  static final String ACCEPT =
-      String.join(
-          ",",
-          OciImages.OCI_MANIFEST,
-          OciImages.OCI_INDEX,
-          OciImages.DOCKER_MANIFEST,
-          OciImages.DOCKER_LIST);
 
   @TempDir static Path tmp;
 
   @RegisterExtension static final DumpLogsOnFailure logs = new DumpLogsOnFailure(() -> tmp);
 
-  static TestingServer zk;
-  static KafkaBroker kafka;
+  static TwoRegions cluster;
   static DockerRegistry upstream;
   static Region a;
   static Region b;
@@ -72,110 +62,43 @@ class LinkProgressIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    Skopeo.require();
     DockerRegistry.require();
-    skopeo = new Skopeo(Files.createDirectories(tmp.resolve("skopeo")));
-    zk = new TestingServer(true);
-    kafka = KafkaBroker.start(tmp.resolve("kafka"));
-    upstream = DockerRegistry.start(tmp.resolve("upstream"));
+    cluster = TwoRegions.start(tmp);
+    skopeo = cluster.skopeo();
+    upstream = cluster.server(DockerRegistry.start(tmp.resolve("upstream")));
     String hub = "[{prefix: hub, url: \"" + upstream.url() + "\", tagTtlSeconds: 3600}]";
-    a = Region.create("a", 7, 1, tmp.resolve("region-a"), kafka.bootstrap());
-    b = Region.create("b", 8, 1, tmp.resolve("region-b"), kafka.bootstrap());
+    a = Region.create("a", 7, 1, tmp.resolve("region-a"), cluster.kafkaBootstrap());
+    b = Region.create("b", 8, 1, tmp.resolve("region-b"), cluster.kafkaBootstrap());
     a.env("BERTH_OCI_UPSTREAMS", hub).grpcToken("token-of-a");
     b.env("BERTH_OCI_UPSTREAMS", hub).grpcToken("token-of-b");
-    CompletableFuture<Void> startA = CompletableFuture.runAsync(() -> start(a));
-    start(b);
-    startA.join();
-    replicator = startReplicator();
-  }
-
-  static ReplicatorProcess startReplicator() throws Exception {
-    return startReplicator(0);
+    cluster.startRegions(a, b);
+    replicator = startReplicator(0);
   }
 
   /** The replicator owning a->b ({@code maxAttempts} 0: the default poison policy). */
   static ReplicatorProcess startReplicator(int maxAttempts) throws Exception {
-    ReplicatorProcess r =
-        ReplicatorProcess.start(
-            "r1",
-            tmp.resolve("replicators"),
-            zk.getConnectString(),
-            5_000,
-            kafka.bootstrap(),
-            List.of(a, b),
-            List.of(LinkSpec.mirror(a, b).maxAttempts(maxAttempts)));
-    await().atMost(Duration.ofSeconds(60)).until(() -> r.owns("a->b"));
-    return r;
-  }
-
-  static void start(Region r) {
-    try {
-      r.start();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return cluster.startReplicator(List.of(LinkSpec.mirror(a, b).maxAttempts(maxAttempts)));
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
-    if (replicator != null) {
-      replicator.close();
-    }
-    for (Region r : new Region[] {a, b}) {
-      if (r != null) {
-        r.close();
-      }
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (zk != null) {
-      zk.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   static String host(Region r) {
-    Region.Node n = r.nodes().get(0);
-    return n.host() + ":" + n.httpPort();
+    return TwoRegions.host(r, 0);
   }
 
   /** The digest {@code r} serves for {@code ref}, or null if it answers 404. */
   static String served(Region r, String repo, String ref) {
-    OciClient.Response resp =
-        new OciClient(r.url(0)).get("/v2/" + repo + "/manifests/" + ref, Map.of("Accept", ACCEPT));
-    if (resp.status() == 404) {
-      return null;
-    }
-    if (resp.status() != 200) {
-      throw new AssertionError("GET " + repo + ":" + ref + " on " + r.url(0) + ": " + resp);
-    }
-    return resp.header("Docker-Content-Digest");
-  }
-
-  static void awaitServed(Region r, String repo, String ref, String digest) {
-    await()
-        .atMost(CROSS)
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () ->
-                assertThat(served(r, repo, ref))
-                    .as(r.name() + " " + repo + ":" + ref)
-                    .isEqualTo(digest));
+    return TwoRegions.served(r, 0, repo, ref);
   }
 
   /** Pushes an image's blobs and manifest through the OCI API (tagged {@code tag}). */
   static String push(Region r, String repo, Image img, String tag) {
-    OciClient oci = new OciClient(r.url(0));
-    for (Blob blob : img.blobs()) {
-      oci.pushBlob(repo, blob.bytes());
-    }
-    OciClient.Response resp =
-        oci.putManifest(repo, tag, img.manifest().mediaType(), img.manifest().bytes());
-    assertThat(resp.status()).as(resp.toString()).isEqualTo(201);
-    return img.manifest().digest().toString();
+    return TwoRegions.push(r, 0, repo, img, tag);
   }
 
   /** Copies one platform of {@code hub/library/multi:3} from {@code r} into an OCI layout. */

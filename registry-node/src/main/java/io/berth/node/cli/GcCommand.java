@@ -1,19 +1,15 @@
 package io.berth.node.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.node.bootstrap.NodeAssembly;
 import io.berth.node.config.NodeConfig;
 import io.berth.node.gc.GcHandler;
 import io.berth.node.gc.GcRefusedException;
 import io.berth.node.gc.GcReport;
 import io.berth.node.gc.GcSafety;
+import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code berth gc}: garbage-collects unreferenced blobs of a stopped node's storage (for a running
@@ -29,9 +25,7 @@ import picocli.CommandLine.Spec;
       "Works on a stopped node's data dir and config; on a running node use"
           + " POST /_berth/api/gc?dryRun=true|false."
     })
-public final class GcCommand extends MaintenanceCommand implements Callable<Integer> {
-
-  @Spec CommandSpec spec;
+public final class GcCommand extends MaintenanceCommand<GcReport> {
 
   @Option(
       names = "--dry-run",
@@ -51,56 +45,46 @@ public final class GcCommand extends MaintenanceCommand implements Callable<Inte
               + " or this index is known to hold every reference.")
   boolean indexComplete;
 
-  @Option(
-      names = "--wait-seconds",
-      defaultValue = "30",
-      description = "How long to wait for ownership (lock or ZooKeeper leadership).")
-  long waitSeconds;
+  @Override
+  String endpoint() {
+    return GcHandler.PATH;
+  }
 
   @Override
-  public Integer call() throws Exception {
-    NodeConfig cfg = loadConfig();
-    if (graceMinutes != null) {
-      NodeConfig.GcSection g = cfg.storage().gc();
-      cfg =
-          cfg.withStorage(
-              cfg.storage()
-                  .withGc(
-                      new NodeConfig.GcSection(
-                          g.enabled(),
-                          g.intervalMinutes(),
-                          g.initialDelayMinutes(),
-                          graceMinutes,
-                          g.dryRun(),
-                          g.soleWriter())));
+  NodeConfig configure(NodeConfig cfg) {
+    if (graceMinutes == null) {
+      return cfg;
     }
-    try (NodeAssembly node = open(cfg, GcHandler.PATH)) {
-      NodeAssembly.Maintenance m = node.maintenance();
-      Optional<GcReport> report;
-      try {
-        report = m.gc().runNow(dryRun, Duration.ofSeconds(waitSeconds), indexComplete);
-      } catch (GcRefusedException e) {
-        throw new CliException(refusal(e.refusal()));
-      }
-      if (report.isEmpty()) {
-        throw new CliException(
-            "garbage collection is owned by "
-                + m.gc().owner()
-                + "; run it there or wait for it to finish");
-      }
-      GcReport r = report.get();
-      var out = spec.commandLine().getOut();
-      if (json) {
-        out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
-      } else {
-        for (GcReport.Deleted d : r.deleted()) {
-          out.println((r.dryRun() ? "would delete " : "deleted ") + d.digest() + " " + d.size());
-        }
-        out.println(r.summary());
-      }
-      out.flush();
-      return r.aborted().isEmpty() ? 0 : 1;
+    return cfg.withStorage(cfg.storage().withGc(cfg.storage().gc().withGraceMinutes(graceMinutes)));
+  }
+
+  @Override
+  GcReport run(NodeAssembly.Maintenance m, Duration waitForOwnership) throws Exception {
+    try {
+      return m.gc()
+          .runNow(dryRun, waitForOwnership, indexComplete)
+          .orElseThrow(
+              () ->
+                  new CliException(
+                      "garbage collection is owned by "
+                          + m.gc().owner()
+                          + "; run it there or wait for it to finish"));
+    } catch (GcRefusedException e) {
+      throw new CliException(refusal(e.refusal()));
     }
+  }
+
+  @Override
+  void printText(GcReport r, PrintWriter out) {
+    for (GcReport.Deleted d : r.deleted()) {
+      out.println((r.dryRun() ? "would delete " : "deleted ") + d.digest() + " " + d.size());
+    }
+    out.println(r.summary());
+  }
+
+  @Override
+  int exitCode(GcReport r) {
+    return r.aborted().isEmpty() ? 0 : 1;
   }
 
   /** Why {@code berth gc} will not delete here, and the ways forward. */

@@ -372,112 +372,122 @@ public record NodeConfig(
     }
 
     public static S3Section defaults() {
-      return new S3Section(
-          null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-          null, null, null, null);
+      return new Copy().build();
     }
 
     /** A section for {@code endpoint}, {@code bucket} and credentials, other settings default. */
     public static S3Section of(String endpoint, String bucket, String accessKey, String secretKey) {
-      return new S3Section(
-          endpoint, null, bucket, accessKey, secretKey, null, null, null, null, null, null, null,
-          null, null, null, null, null, null, null);
+      Copy c = new Copy();
+      c.endpoint = endpoint;
+      c.bucket = bucket;
+      c.accessKey = accessKey;
+      c.secretKey = secretKey;
+      return c.build();
     }
 
     /** A copy with another request timeout and retry budget. */
     public S3Section withRetries(long requestTimeoutSeconds, int maxAttempts, long baseMillis) {
-      return new S3Section(
-          endpoint,
-          region,
-          bucket,
-          accessKey,
-          secretKey,
-          prefix,
-          createBucket,
-          partSizeBytes,
-          maxPartsInFlight,
-          requestTimeoutSeconds,
-          maxAttempts,
-          baseMillis,
-          incompleteUploadMaxAgeMinutes,
-          presignedRedirectMinBytes,
-          presignedExpirySeconds,
-          readinessCacheMillis,
-          maxBufferBytes,
-          bufferWaitMillis,
-          localCache);
+      Copy c = new Copy(this);
+      c.requestTimeoutSeconds = requestTimeoutSeconds;
+      c.maxAttempts = maxAttempts;
+      c.retryBaseMillis = baseMillis;
+      return c.build();
     }
 
     /** A copy with another upload buffer budget and wait. */
     public S3Section withBuffers(long maxBufferBytes, long bufferWaitMillis) {
-      return new S3Section(
-          endpoint,
-          region,
-          bucket,
-          accessKey,
-          secretKey,
-          prefix,
-          createBucket,
-          partSizeBytes,
-          maxPartsInFlight,
-          requestTimeoutSeconds,
-          maxAttempts,
-          retryBaseMillis,
-          incompleteUploadMaxAgeMinutes,
-          presignedRedirectMinBytes,
-          presignedExpirySeconds,
-          readinessCacheMillis,
-          maxBufferBytes,
-          bufferWaitMillis,
-          localCache);
+      Copy c = new Copy(this);
+      c.maxBufferBytes = maxBufferBytes;
+      c.bufferWaitMillis = bufferWaitMillis;
+      return c.build();
     }
 
     /** A copy with presigned redirects for blobs of at least {@code minBytes} (0: off). */
     public S3Section withPresignedRedirect(long minBytes) {
-      return new S3Section(
-          endpoint,
-          region,
-          bucket,
-          accessKey,
-          secretKey,
-          prefix,
-          createBucket,
-          partSizeBytes,
-          maxPartsInFlight,
-          requestTimeoutSeconds,
-          maxAttempts,
-          retryBaseMillis,
-          incompleteUploadMaxAgeMinutes,
-          minBytes,
-          presignedExpirySeconds,
-          readinessCacheMillis,
-          maxBufferBytes,
-          bufferWaitMillis,
-          localCache);
+      Copy c = new Copy(this);
+      c.presignedRedirectMinBytes = minBytes;
+      return c.build();
     }
 
     /** A copy with another node-local read cache section. */
     public S3Section withLocalCache(LocalCacheSection localCache) {
-      return new S3Section(
-          endpoint,
-          region,
-          bucket,
-          accessKey,
-          secretKey,
-          prefix,
-          createBucket,
-          partSizeBytes,
-          maxPartsInFlight,
-          requestTimeoutSeconds,
-          maxAttempts,
-          retryBaseMillis,
-          incompleteUploadMaxAgeMinutes,
-          presignedRedirectMinBytes,
-          presignedExpirySeconds,
-          readinessCacheMillis,
-          maxBufferBytes,
-          bufferWaitMillis,
-          localCache);
+      Copy c = new Copy(this);
+      c.localCache = localCache;
+      return c.build();
+    }
+
+    /**
+     * The one place that lists every setting besides the record header: the factories and {@code
+     * with*} copies change a few fields of a {@code Copy} and build it, so the constructor's
+     * defaults and bounds apply to every result. A null field means the default.
+     */
+    private static final class Copy {
+      private String endpoint;
+      private String region;
+      private String bucket;
+      private String accessKey;
+      private String secretKey;
+      private String prefix;
+      private Boolean createBucket;
+      private Long partSizeBytes;
+      private Integer maxPartsInFlight;
+      private Long requestTimeoutSeconds;
+      private Integer maxAttempts;
+      private Long retryBaseMillis;
+      private Long incompleteUploadMaxAgeMinutes;
+      private Long presignedRedirectMinBytes;
+      private Long presignedExpirySeconds;
+      private Long readinessCacheMillis;
+      private Long maxBufferBytes;
+      private Long bufferWaitMillis;
+      private LocalCacheSection localCache;
+
+      Copy() {}
+
+      Copy(S3Section s) {
+        endpoint = s.endpoint;
+        region = s.region;
+        bucket = s.bucket;
+        accessKey = s.accessKey;
+        secretKey = s.secretKey;
+        prefix = s.prefix;
+        createBucket = s.createBucket;
+        partSizeBytes = s.partSizeBytes;
+        maxPartsInFlight = s.maxPartsInFlight;
+        requestTimeoutSeconds = s.requestTimeoutSeconds;
+        maxAttempts = s.maxAttempts;
+        retryBaseMillis = s.retryBaseMillis;
+        incompleteUploadMaxAgeMinutes = s.incompleteUploadMaxAgeMinutes;
+        presignedRedirectMinBytes = s.presignedRedirectMinBytes;
+        presignedExpirySeconds = s.presignedExpirySeconds;
+        readinessCacheMillis = s.readinessCacheMillis;
+        maxBufferBytes = s.maxBufferBytes;
+        bufferWaitMillis = s.bufferWaitMillis;
+        localCache = s.localCache;
+      }
+
+      S3Section build() {
+        return new S3Section(
+            endpoint,
+            region,
+            bucket,
+            accessKey,
+            secretKey,
+            prefix,
+            createBucket,
+            partSizeBytes,
+            maxPartsInFlight,
+            requestTimeoutSeconds,
+            maxAttempts,
+            retryBaseMillis,
+            incompleteUploadMaxAgeMinutes,
+            presignedRedirectMinBytes,
+            presignedExpirySeconds,
+            readinessCacheMillis,
+            maxBufferBytes,
+            bufferWaitMillis,
+            localCache);
+      }
     }
   }
 
@@ -541,6 +551,12 @@ public record NodeConfig(
       this(enabled, intervalMinutes, initialDelayMinutes, graceMinutes, dryRun, null);
     }
 
+    /** A copy with another grace period. */
+    public GcSection withGraceMinutes(long minutes) {
+      return new GcSection(
+          enabled, intervalMinutes, initialDelayMinutes, minutes, dryRun, soleWriter);
+    }
+
     /** A copy with {@code soleWriter}. */
     public GcSection withSoleWriter(boolean sole) {
       return new GcSection(
@@ -576,6 +592,12 @@ public record NodeConfig(
 
     public static ScrubSection defaults() {
       return new ScrubSection(null, null, null, null, null, null);
+    }
+
+    /** A copy with another read rate. */
+    public ScrubSection withBytesPerSecond(long rate) {
+      return new ScrubSection(
+          enabled, intervalHours, initialDelayMinutes, rate, quarantine, repair);
     }
   }
 

@@ -12,8 +12,17 @@ import java.util.List;
  */
 public interface ChangePublisher extends AutoCloseable {
 
+  /**
+   * Publishes {@code events} in this order. An empty list publishes nothing. Events may be
+   * published again (a retry after an unknown outcome); they are then in the log again, and
+   * consumers dedupe them.
+   *
+   * @throws PublishException if the log did not accept every event; {@link
+   *     PublishException#acknowledged()} is at most {@code events.size()}
+   */
   void publish(List<ChangeEvent> events) throws PublishException;
 
+  /** Releases the connection to the log; calling it again does nothing. */
   @Override
   void close();
 

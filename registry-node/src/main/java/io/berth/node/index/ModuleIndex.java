@@ -23,10 +23,14 @@ public interface ModuleIndex {
   List<String> versions(ModulePath path);
 
   /**
-   * Merges {@code update} into the stored record of the same path and version: fields that are
-   * empty in the stored record are taken from {@code update}; fields set in both must be equal.
+   * Merges {@code update} into the stored record of the same path and version (or stores it as
+   * given when there is none): fields that are empty in the stored record are taken from {@code
+   * update}; content fields set in both must be equal. Metadata fields ({@code stored_unix_millis},
+   * {@code upstream}, {@code origin}, and the {@code .info} file's {@code time_unix_millis}, {@code
+   * info_digest}, {@code info_size}) may differ between two observations of one version: the stored
+   * value wins.
    *
-   * @return the merged record as stored
+   * @return the merged record as stored (the stored record itself when {@code update} adds nothing)
    * @throws ModuleVersionConflictException if a field set in both differs (versions are immutable);
    *     nothing is written then
    */
@@ -38,9 +42,9 @@ public interface ModuleIndex {
   /** Stores (replaces) a cached upstream answer. */
   void putCachedAnswer(String key, CachedUpstreamAnswer answer);
 
-  /** Visits every module version record (for garbage collection marks and export). */
+  /** Visits every module version record once (for garbage collection marks and export). */
   void forEachVersion(Consumer<ModuleVersionRecord> visitor);
 
-  /** Visits every cached upstream answer. */
+  /** Visits every cached upstream answer once (the latest stored under each key). */
   void forEachCachedAnswer(Consumer<CachedUpstreamAnswer> visitor);
 }

@@ -9,7 +9,8 @@ import java.util.function.Consumer;
  * The index of immutable checksum-database objects (full tiles) stored as blobs, keyed by {@code
  * <database name>/<path below /sumdb/<name>/>}, plus the node-local cache of mutable answers
  * ({@code latest}, partial tiles, lookups) that are served within a TTL and stale when the upstream
- * database fails. Writes are durable when the method returns.
+ * database fails. Writes are durable when the method returns. Records and cached answers are apart:
+ * a cached answer is never returned by {@link #get} or visited by {@link #forEach}.
  */
 public interface SumdbIndex {
 
@@ -19,7 +20,7 @@ public interface SumdbIndex {
   /** Stores the record; the blob it names must already be stored. */
   void put(String key, SumdbObjectRecord record);
 
-  /** Visits every record (for garbage collection marks). */
+  /** Visits every record once (for garbage collection marks). */
   void forEach(Consumer<SumdbObjectRecord> visitor);
 
   /** The cached mutable answer stored under {@code key}, or empty. */

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Optional;
 
 /** A {@link ChangeLog} that forwards every call, for tests that override one method. */
-class DelegatingChangeLog implements ChangeLog {
+public class DelegatingChangeLog implements ChangeLog {
   private final ChangeLog d;
 
-  DelegatingChangeLog(ChangeLog d) {
+  public DelegatingChangeLog(ChangeLog d) {
     this.d = d;
   }
 

@@ -212,6 +212,43 @@ public final class OciClient {
     return send("PUT", loc + (loc.contains("?") ? "&" : "?") + "digest=" + d, last, h);
   }
 
+  /**
+   * Streams {@code count} PATCHes of {@code chunk} bytes each to the upload session at {@code
+   * location}, the first at offset {@code from}, reading the bytes in turn from {@code source}
+   * (never held in memory; {@code source} stays open). Each PATCH goes to the Location the previous
+   * one answered. Returns the first response that is not the expected 202, or the last PATCH's.
+   */
+  public Response patchStreamed(
+      String location, java.io.InputStream source, long from, long chunk, int count) {
+    Response r = null;
+    String loc = location;
+    for (int i = 0; i < count; i++) {
+      long off = from + i * chunk;
+      r =
+          sendStream(
+              "PATCH",
+              loc,
+              () -> next(source, chunk),
+              chunk,
+              headers("Content-Range", off + "-" + (off + chunk - 1)));
+      if (r.status() != 202) {
+        return r;
+      }
+      loc = r.header("Location");
+    }
+    return r;
+  }
+
+  /** The next {@code n} bytes of {@code in}, as a stream whose close leaves {@code in} open. */
+  private static java.io.InputStream next(java.io.InputStream in, long n) {
+    return new io.berth.node.storage.BoundedInputStream(
+        new java.io.FilterInputStream(in) {
+          @Override
+          public void close() {}
+        },
+        n);
+  }
+
   private static Response exchange(HttpRequest request) {
     try {
       return new Response(CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray()));

@@ -4,46 +4,53 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.common.ModulePath;
+import io.berth.node.index.ModuleIndex;
+import io.berth.node.index.ModuleIndexContract;
 import io.berth.node.index.ModuleVersionConflictException;
-import io.berth.proto.index.v1.CachedUpstreamAnswer;
 import io.berth.proto.index.v1.ModuleVersionRecord;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RocksModuleIndexTest {
+/**
+ * {@link RocksModuleIndex} keeps the {@link ModuleIndex} contract (on a store under {@code
+ * dir/contract}); the tests below add what is RocksDB-specific (remote applies) on their own store
+ * under {@code dir/own}.
+ */
+class RocksModuleIndexTest extends ModuleIndexContract {
   @TempDir Path dir;
+  private RocksIndexStore contractStore;
 
-  private static ModuleVersionRecord.Builder rec(String m, String v) {
-    return ModuleVersionRecord.newBuilder().setModulePath(m).setVersion(v);
+  private ModuleIndex open() {
+    contractStore = new RocksIndexStore(dir.resolve("contract"));
+    RocksChangeLog changes = new RocksChangeLog(contractStore, "n1", "r1", 60_000);
+    RocksModuleIndex modules = new RocksModuleIndex(contractStore, changes);
+    changes.attach(modules, new RocksSumdbIndex(contractStore, changes));
+    return modules;
   }
 
-  @Test
-  void mergeFillsFieldsAndRejectsDifferentContent() {
-    try (RocksIndexStore store = new RocksIndexStore(dir)) {
-      RocksModuleIndex idx =
-          new RocksModuleIndex(store, new RocksChangeLog(store, "n1", "r1", 60_000));
-      ModulePath p = ModulePath.of("example.com/a");
-      idx.merge(rec("example.com/a", "v1.0.0").setModDigest("sha256:aa").build());
-      idx.merge(rec("example.com/a", "v1.0.0").setZipDigest("sha256:bb").setZipH1("h1:x").build());
-      ModuleVersionRecord r = idx.get(p, "v1.0.0").orElseThrow();
-      assertThat(r.getModDigest()).isEqualTo("sha256:aa");
-      assertThat(r.getZipDigest()).isEqualTo("sha256:bb");
-      assertThatThrownBy(
-              () -> idx.merge(rec("example.com/a", "v1.0.0").setZipDigest("sha256:cc").build()))
-          .isInstanceOf(ModuleVersionConflictException.class)
-          .hasMessageContaining("zip_digest");
-      assertThat(idx.get(p, "v1.0.0").orElseThrow().getZipDigest()).isEqualTo("sha256:bb");
-      idx.merge(rec("example.com/a", "v1.1.0").build());
-      idx.merge(rec("example.com/ab", "v9.0.0").build());
-      assertThat(idx.versions(p)).containsExactlyInAnyOrder("v1.0.0", "v1.1.0");
-      assertThat(idx.get(p, "v2.0.0")).isEmpty();
+  @Override
+  protected ModuleIndex newIndex() {
+    return open();
+  }
+
+  @Override
+  protected ModuleIndex reopen() {
+    contractStore.close();
+    return open();
+  }
+
+  @AfterEach
+  void closeContractStore() {
+    if (contractStore != null) {
+      contractStore.close();
     }
   }
 
   @Test
   void aDifferentInfoFileIsNotAConflictTheFirstOneWins() throws Exception {
-    try (RocksIndexStore store = new RocksIndexStore(dir)) {
+    try (RocksIndexStore store = new RocksIndexStore(dir.resolve("own"))) {
       RocksChangeLog log = new RocksChangeLog(store, "n1", "r1", 60_000);
       RocksModuleIndex idx = new RocksModuleIndex(store, log);
       ModulePath p = ModulePath.of("example.com/a");
@@ -85,26 +92,6 @@ class RocksModuleIndexTest {
                           .build()))
           .isInstanceOf(ModuleVersionConflictException.class)
           .hasMessageContaining("zip_h1");
-    }
-  }
-
-  @Test
-  void recordsAndAnswersSurviveReopen() {
-    try (RocksIndexStore store = new RocksIndexStore(dir)) {
-      RocksModuleIndex idx =
-          new RocksModuleIndex(store, new RocksChangeLog(store, "n1", "r1", 60_000));
-      idx.merge(rec("example.com/a", "v1.0.0").setModH1("h1:m").build());
-      idx.putCachedAnswer(
-          "list\0example.com/a", CachedUpstreamAnswer.newBuilder().setFetchedUnixMillis(5).build());
-    }
-    try (RocksIndexStore store = new RocksIndexStore(dir)) {
-      RocksModuleIndex idx =
-          new RocksModuleIndex(store, new RocksChangeLog(store, "n1", "r1", 60_000));
-      assertThat(idx.get(ModulePath.of("example.com/a"), "v1.0.0").orElseThrow().getModH1())
-          .isEqualTo("h1:m");
-      assertThat(idx.cachedAnswer("list\0example.com/a").orElseThrow().getFetchedUnixMillis())
-          .isEqualTo(5);
-      assertThat(idx.cachedAnswer("list\0example.com/b")).isEmpty();
     }
   }
 }
