@@ -241,7 +241,13 @@ class LinkWorkerTest {
     log.events.addAll(List.of(put, ownLink, del));
     LinkState state =
         start(new ReplicatorConfig.LinkSection("eu", "us", "mirror", null, 0L, 2, 1, 10), 1);
-    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 3);
+    // the worker counts a batch right after committing it: wait for both, not only the commit
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                log.committed() == 3
+                    && Long.valueOf(1).equals(state.snapshot().get("eventsSkippedSuperseded")));
     assertThat(us.log)
         .as("the put is not carried; its link (no unlink in this batch) still fails alone")
         .containsExactly(del);
