@@ -183,7 +183,8 @@ public record ReplicatorConfig(
    * @param mode {@code mirror}: everything, deletes included (a DR replica); {@code filtered}: only
    *     what the filters match, no deletes
    * @param bandwidthBytesPerSecond the link's blob copy bandwidth (0: unlimited)
-   * @param concurrency how many blobs are copied at the same time
+   * @param concurrency how many blobs are copied at the same time (default 16: a copy is bound by
+   *     the round trips of its source read and target write, not by bandwidth)
    * @param maxAttempts how often a batch is tried (with bounded backoff) while its blobs cannot be
    *     copied or the target refuses it (no such blob, missing blobs, rejected) before its events
    *     are tried one by one and those that still fail go to the link's dead-letter list
@@ -204,7 +205,7 @@ public record ReplicatorConfig(
       mode = mode == null || mode.isBlank() ? "mirror" : mode;
       filters = filters == null ? new Filters(null, null, null) : filters;
       bandwidthBytesPerSecond = bandwidthBytesPerSecond == null ? 0L : bandwidthBytesPerSecond;
-      concurrency = concurrency == null ? 4 : concurrency;
+      concurrency = concurrency == null ? 16 : concurrency;
       maxAttempts = maxAttempts == null ? 5 : maxAttempts;
       deadLetterKeep = deadLetterKeep == null ? 100 : deadLetterKeep;
       String where = "link " + source + "->" + target;

@@ -72,7 +72,7 @@ class ConfigLoaderTest {
     assertThat(l.concurrency()).isEqualTo(8);
     assertThat(c.links().get(1).filters().modulePrefixes())
         .containsExactly("corp.example.com/shared");
-    assertThat(c.links().get(1).concurrency()).isEqualTo(4);
+    assertThat(c.links().get(1).concurrency()).as("the default").isEqualTo(16);
   }
 
   @Test
