@@ -155,4 +155,34 @@ public abstract class ChangeSubscriberContract {
           .until(() -> !sub.position().covers(sub.end(Duration.ofSeconds(10))));
     }
   }
+
+  @Test
+  void everyConcurrentAskerOfTheEndSeesWhatWasAppendedBeforeItAsked() throws Exception {
+    newLog();
+    append(events(1, 3));
+    try (ChangeSubscriber sub = open()) {
+      pollExactly(sub, 3);
+      sub.commit();
+      java.util.concurrent.ExecutorService askers =
+          java.util.concurrent.Executors.newFixedThreadPool(16);
+      try {
+        for (int round = 0; round < 5; round++) {
+          append(events(4 + round, 4 + round));
+          List<java.util.concurrent.Future<LogPosition>> ends = new ArrayList<>();
+          for (int i = 0; i < 16; i++) {
+            ends.add(askers.submit(() -> sub.end(Duration.ofSeconds(20))));
+          }
+          for (java.util.concurrent.Future<LogPosition> f : ends) {
+            assertThat(sub.position().covers(f.get()))
+                .as("round %d: an end asked after an append lies beyond what was polled", round)
+                .isFalse();
+          }
+          pollExactly(sub, 1);
+          assertThat(sub.position().covers(sub.end(Duration.ofSeconds(20)))).isTrue();
+        }
+      } finally {
+        askers.shutdownNow();
+      }
+    }
+  }
 }

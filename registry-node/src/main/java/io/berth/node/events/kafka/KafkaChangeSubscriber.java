@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -171,9 +172,62 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
     return new LogPosition(next);
   }
 
+  /** One query of the log's end, shared by the callers that arrived before it started. */
+  private record EndQuery(long startedNanos, CompletableFuture<LogPosition> result) {}
+
+  private final Object endLock = new Object();
+  private EndQuery lastEnd;
+
+  /**
+   * Concurrent callers share one query: a caller gets the answer of a query that started after it
+   * arrived (so no event it must see is missing from it), joins one in flight if that started after
+   * it arrived, and otherwise waits for the one in flight and then starts (or joins) the next. Many
+   * reads that miss at once thus cost about one query per round trip, not one each.
+   */
   @Override
   public LogPosition end(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    long arrived = System.nanoTime();
+    while (true) {
+      EndQuery q;
+      boolean run = false;
+      synchronized (endLock) {
+        q = lastEnd;
+        if (q == null || (q.result().isDone() && q.startedNanos() < arrived)) {
+          q = new EndQuery(System.nanoTime(), new CompletableFuture<>());
+          lastEnd = q;
+          run = true;
+        }
+      }
+      if (run) {
+        try {
+          q.result().complete(queryEnd(deadline));
+        } catch (RuntimeException e) {
+          q.result().completeExceptionally(e);
+        }
+      }
+      boolean fresh = q.startedNanos() >= arrived;
+      try {
+        LogPosition p = q.result().get(left(deadline), TimeUnit.NANOSECONDS);
+        if (fresh) {
+          return p;
+        }
+      } catch (ExecutionException e) {
+        if (fresh) {
+          throw e.getCause() instanceof RuntimeException re
+              ? re
+              : new IllegalStateException(e.getCause());
+        }
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("the end of " + topic + " is unknown: timed out", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+  }
+
+  private LogPosition queryEnd(long deadline) {
     try {
       Admin a = admin();
       List<TopicPartition> tps = partitions;
