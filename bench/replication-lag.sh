@@ -7,10 +7,11 @@
 # the pushed digest, then HEAD of every blob answers 200). Scenarios, p50/p99/max in ms, each the
 # median of RUNS runs (after a warm-up of 20 pushes):
 #   steady: RATE (10) pushes/s of IMAGE_MIB (1) MiB images for SECONDS_STEADY (30) s
+#   (EXTRA_RATES, e.g. "2 5": further steady rates in each run, to show where the machine saturates)
 #           (target p99 <= 100 ms); the peer measured in the same run: the lag to A's second node
 #   burst:  BURST (100) images of IMAGE_MIB MiB pushed at once, CONCURRENCY (16) in flight
 #   large:  LARGE_COUNT (5) images with one LARGE_MIB (100) MiB layer (target p99 <= 1.5 s)
-#   catch-up: B's nodes stopped (SIGTERM) for OUTAGE_SECONDS (60) while A takes RATE pushes/s;
+#   catch-up (OUTAGE_RUNS runs, default RUNS): B's nodes stopped (SIGTERM) for OUTAGE_SECONDS (60) while A takes RATE pushes/s;
 #           the time from B's restart to everything pushed meanwhile being readable in B
 #           (target <= 15 s), and B's time to ready
 #
@@ -25,6 +26,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RATE=${RATE:-10}
+# further steady rates measured in each run (a sweep that shows where the machine saturates)
+EXTRA_RATES=${EXTRA_RATES:-}
+OUTAGE_RUNS=${OUTAGE_RUNS:-}
 IMAGE_MIB=${IMAGE_MIB:-1}
 SECONDS_STEADY=${SECONDS_STEADY:-30}
 BURST=${BURST:-100}
@@ -77,7 +81,7 @@ run_id="$(date +%s)"
 image() { "$root/deploy/local/make-image.sh" "$1" v1 "$2" "$1-$RANDOM"; }
 
 # the load driver (bench/ReplicationLag.java, JDK source launcher): pushes with one HTTP client
-# and polls every 2 ms from threads, so measuring does not load the machine
+# and polls every 2 ms (2 % of the time waited once that is more) from threads, so measuring does not load the machine
 driver() { java -Xmx512m "$root/bench/ReplicationLag.java" "$@"; }
 
 # layouts <prefix> <count> -> a file of "<tag> <dir>" lines for the driver
@@ -103,7 +107,7 @@ prepare() { # <prefix> <count> <MiB>: layouts <prefix>-1..count
 
 {
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr)"
-  echo "command: bench/replication-lag.sh $*  (RATE=$RATE IMAGE_MIB=$IMAGE_MIB SECONDS_STEADY=$SECONDS_STEADY BURST=$BURST CONCURRENCY=$CONCURRENCY LARGE_MIB=$LARGE_MIB LARGE_COUNT=$LARGE_COUNT OUTAGE_SECONDS=$OUTAGE_SECONDS RUNS=$RUNS)"
+  echo "command: bench/replication-lag.sh $*  (RATE=$RATE IMAGE_MIB=$IMAGE_MIB SECONDS_STEADY=$SECONDS_STEADY BURST=$BURST CONCURRENCY=$CONCURRENCY LARGE_MIB=$LARGE_MIB LARGE_COUNT=$LARGE_COUNT OUTAGE_SECONDS=$OUTAGE_SECONDS RUNS=$RUNS EXTRA_RATES=$EXTRA_RATES OUTAGE_RUNS=${OUTAGE_RUNS:-$RUNS})"
   echo "A=$A_URL A2=${A2_URL:--} B=$B_URL"
 } | tee "$results" >&2
 
@@ -120,6 +124,16 @@ for run in $(seq 1 "$RUNS"); do
     layouts="$(layouts "steady$run" "$n")" out="$work/steady$run"
   stats <"$work/steady$run.b" >>"$work/steady.runs"
   [ -s "$work/steady$run.peer" ] && stats <"$work/steady$run.peer" >>"$work/peer.runs"
+  for r in $EXTRA_RATES; do
+    n=$((r * SECONDS_STEADY))
+    log "run $run/$RUNS: steady $r/s for ${SECONDS_STEADY}s ($n images of $IMAGE_MIB MiB)"
+    prepare "rate$r-$run" "$n" "$IMAGE_MIB"
+    driver paced rate="$r" a="$A_URL" peer="$A2_URL" b="$B_URL" repo="bench/rate$r-$run_id" \
+      layouts="$(layouts "rate$r-$run" "$n")" out="$work/rate$r-$run"
+    stats <"$work/rate$r-$run.b" >>"$work/rate$r.runs"
+    [ -s "$work/rate$r-$run.peer" ] && stats <"$work/rate$r-$run.peer" >>"$work/rate$r-peer.runs"
+    rm -rf "$work"/rate"$r-$run"-*
+  done
 
   log "run $run/$RUNS: burst of $BURST (c=$CONCURRENCY)"
   prepare "burst$run" "$BURST" "$IMAGE_MIB"
@@ -138,6 +152,10 @@ done
 {
   report "steady $RATE/s, $IMAGE_MIB MiB images, A -> B" "$work/steady.runs"
   report "steady $RATE/s, $IMAGE_MIB MiB images, A -> A's second node (peer)" "$work/peer.runs"
+  for r in $EXTRA_RATES; do
+    report "steady $r/s, $IMAGE_MIB MiB images, A -> B" "$work/rate$r.runs"
+    report "steady $r/s, $IMAGE_MIB MiB images, A -> A's second node (peer)" "$work/rate$r-peer.runs"
+  done
   report "burst of $BURST x $IMAGE_MIB MiB images (c=$CONCURRENCY), A -> B" "$work/burst.runs"
   report "large $LARGE_MIB MiB images, A -> B" "$work/large.runs"
 } | tee -a "$results" >&2
@@ -146,7 +164,7 @@ done
 if [ -n "${BERTH_LOCAL_RUN:-}" ] && [ -x "$BERTH_LOCAL_RUN/start/us-1.sh" ]; then
   b_nodes=()
   for f in "$BERTH_LOCAL_RUN"/start/us-*.sh; do b_nodes+=("$(basename "$f" .sh)"); done
-  for run in $(seq 1 "$RUNS"); do
+  for run in $(seq 1 "${OUTAGE_RUNS:-$RUNS}"); do
     n=$((RATE * OUTAGE_SECONDS))
     prepare "outage$run" "$n" "$IMAGE_MIB"
     log "catch-up run $run/$RUNS: region B (${b_nodes[*]}) down for ${OUTAGE_SECONDS}s, $n pushes to A"
