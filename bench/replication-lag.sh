@@ -7,8 +7,8 @@
 # the pushed digest, then HEAD of every blob answers 200). Scenarios, p50/p99/max in ms, each the
 # median of RUNS runs (after a warm-up of 20 pushes):
 #   steady: RATE (10) pushes/s of IMAGE_MIB (1) MiB images for SECONDS_STEADY (30) s
-#   (EXTRA_RATES, e.g. "2 5": further steady rates in each run, to show where the machine saturates)
 #           (target p99 <= 100 ms); the peer measured in the same run: the lag to A's second node
+#   (EXTRA_RATES, e.g. "2 5": further steady rates in each run, to show where the machine saturates)
 #   burst:  BURST (100) images of IMAGE_MIB MiB pushed at once, CONCURRENCY (16) in flight
 #   large:  LARGE_COUNT (5) images with one LARGE_MIB (100) MiB layer (target p99 <= 1.5 s)
 #   catch-up (OUTAGE_RUNS runs, default RUNS): B's nodes stopped (SIGTERM) for OUTAGE_SECONDS (60) while A takes RATE pushes/s;
