@@ -37,9 +37,60 @@ public final class OciHandler implements HttpHandler {
   private final OciRegistryService service;
   private final AccessPolicy access;
 
+  private final boolean inlineReads;
+
   public OciHandler(OciRegistryService service, AccessPolicy access) {
+    this(service, access, false);
+  }
+
+  /**
+   * @param inlineReads whether blob GET/HEAD of linked, stored blobs may be answered on the event
+   *     loop ({@link #handleInline}); only for a store that reads local files (ADR 0019)
+   */
+  public OciHandler(OciRegistryService service, AccessPolicy access, boolean inlineReads) {
     this.service = service;
     this.access = access;
+    this.inlineReads = inlineReads;
+  }
+
+  /**
+   * Answers a blob GET or HEAD on the event loop when the repository may be read, links the blob
+   * and the store holds it locally (in memory or as a file sent with zero-copy). Everything else
+   * (manifests, misses that may wait for a replica, pull-through repositories, refusals, errors)
+   * declines, and {@link #handle} answers it on a worker.
+   */
+  @Override
+  public boolean handleInline(Exchange ex) {
+    if (!inlineReads) {
+      return false;
+    }
+    OciRoute route;
+    try {
+      route = OciRoute.parse(ex.path());
+    } catch (OciException e) {
+      return false;
+    }
+    if (route.kind() != OciRoute.Kind.BLOB || !mayRead(route.name())) {
+      return false;
+    }
+    java.util.Optional<OciRegistryService.BlobContent> found =
+        service.blobIfLinked(route.name(), route.digest(), ex.header("Range"));
+    if (found.isEmpty()) {
+      return false;
+    }
+    OciRegistryService.BlobContent b = found.get();
+    if (b.reader().inMemory().isEmpty() && b.reader().localFile().isEmpty()) {
+      return false;
+    }
+    try {
+      sendBlob(ex, route, b);
+    } catch (IOException e) {
+      if (ex.responded()) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return false;
+    }
+    return true;
   }
 
   @Override
@@ -170,11 +221,7 @@ public final class OciHandler implements HttpHandler {
     switch (ex.method()) {
       case "GET", "HEAD" -> {
         authorize(Action.READ, r.name().value());
-        Map<String, String> h = headers();
-        h.put("Content-Type", "application/octet-stream");
-        h.put("Docker-Content-Digest", r.digest().toString());
-        h.put("Accept-Ranges", "bytes");
-        h.put("ETag", "\"" + r.digest() + "\"");
+        Map<String, String> h = blobHeaders(r);
         java.util.Optional<OciRegistryService.BlobContent> found =
             service.blob(
                 r.name(),
@@ -184,15 +231,7 @@ public final class OciHandler implements HttpHandler {
         if (found.isEmpty()) {
           return;
         }
-        OciRegistryService.BlobContent b = found.get();
-        long size = b.reader().size();
-        if (b.range().isPresent()) {
-          ByteRange range = b.range().get();
-          h.put("Content-Range", range.contentRange(size));
-          ex.sendBlob(206, b.reader(), range.start(), range.length(), h);
-        } else {
-          ex.sendBlob(200, b.reader(), 0, size, h);
-        }
+        sendBlob(ex, h, found.get());
       }
       case "DELETE" -> {
         authorize(Action.DELETE, r.name().value());
@@ -320,6 +359,32 @@ public final class OciHandler implements HttpHandler {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private static Map<String, String> blobHeaders(OciRoute r) {
+    Map<String, String> h = headers();
+    h.put("Content-Type", "application/octet-stream");
+    h.put("Docker-Content-Digest", r.digest().toString());
+    h.put("Accept-Ranges", "bytes");
+    h.put("ETag", "\"" + r.digest() + "\"");
+    return h;
+  }
+
+  private static void sendBlob(Exchange ex, OciRoute r, OciRegistryService.BlobContent b)
+      throws IOException {
+    sendBlob(ex, blobHeaders(r), b);
+  }
+
+  private static void sendBlob(Exchange ex, Map<String, String> h, OciRegistryService.BlobContent b)
+      throws IOException {
+    long size = b.reader().size();
+    if (b.range().isPresent()) {
+      ByteRange range = b.range().get();
+      h.put("Content-Range", range.contentRange(size));
+      ex.sendBlob(206, b.reader(), range.start(), range.length(), h);
+    } else {
+      ex.sendBlob(200, b.reader(), 0, size, h);
+    }
+  }
 
   private void created(Exchange ex, OciRegistryService.BlobCreated c) {
     Map<String, String> h = headers();

@@ -216,6 +216,23 @@ public final class OciRegistryService {
     return Optional.of(new BlobContent(digest, r, ByteRange.parse(rangeHeader, r.size())));
   }
 
+  /**
+   * The blob read through {@code repository} when it can be answered at once from this node: the
+   * repository is not pulled through, its link to the blob exists and the blob is stored. Never
+   * waits and never fetches; empty in every other case (the caller then asks {@link #blob}, which
+   * waits for a replica to catch up, fetches upstream or reports the error).
+   *
+   * @throws OciException RANGE_NOT_SATISFIABLE for a bad range
+   */
+  public Optional<BlobContent> blobIfLinked(
+      RepositoryName repository, Digest digest, String rangeHeader) {
+    if (cache.serves(repository)) {
+      return Optional.empty();
+    }
+    return linkedBlob(repository, digest)
+        .map(r -> new BlobContent(digest, r, ByteRange.parse(rangeHeader, r.size())));
+  }
+
   private Optional<BlobReader> linkedBlob(RepositoryName repository, Digest digest) {
     if (index.blobLink(repository, digest).isEmpty()) {
       return Optional.empty();
