@@ -360,8 +360,9 @@ public final class OciRegistryService {
         }
         throw e;
       }
-      index.linkBlob(repository, stored.digest(), stored.size());
-      uploads.discard(h);
+      // the link and the end of the session in one synced batch
+      index.linkUploadedBlob(repository, stored.digest(), stored.size(), h.id());
+      uploads.removeFile(h);
       return new BlobCreated(repository, stored.digest());
     }
   }
