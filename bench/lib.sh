@@ -154,10 +154,14 @@ wrk_run() {
   local url=$1 dur=$2 conns=$3 script=${4:-}
   need wrk
   local threads=2
+  # WRK_TIMEOUT (optional): wrk's per-request timeout (its default, 2s, is too short for 100 MiB
+  # bodies at c=16 on a loaded machine; a timeout counts as an error)
+  local timeout=()
+  [ -n "${WRK_TIMEOUT:-}" ] && timeout=(--timeout "$WRK_TIMEOUT")
   if [ -n "$script" ]; then
-    wrk -t"$threads" -c"$conns" -d"$dur" --latency -s "$script" "$url"
+    wrk -t"$threads" -c"$conns" -d"$dur" "${timeout[@]}" --latency -s "$script" "$url"
   else
-    wrk -t"$threads" -c"$conns" -d"$dur" --latency "$url"
+    wrk -t"$threads" -c"$conns" -d"$dur" "${timeout[@]}" --latency "$url"
   fi
 }
 

@@ -6,6 +6,10 @@
 #
 #   bench/oci-blob-get.sh                                     # 5 runs of 10 s per size and server
 #   RUNS=1 DURATION=2s WARMUP=1s SIZES="64KiB 1MiB" bench/oci-blob-get.sh   # quick check
+#   RUNS=1 DURATION=5s WARMUP=2s SIZES=100MiB bench/oci-blob-get.sh        # quick check, 100 MiB
+# Each request may take up to LARGE_TIMEOUT (default 60s) for 10 MiB and 100 MiB blobs (wrk's
+# default of 2s would count slow 100 MiB answers at c=16 as errors); DURATION should be at least a
+# few seconds for 100 MiB so every server completes a few dozen requests.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/oci-lib.sh"
 need curl nginx java wrk docker-registry sha256sum
@@ -14,7 +18,8 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-10s}
 CONNS=${CONNS:-16}
 SIZES=${SIZES:-64KiB 1MiB 10MiB 100MiB}
-BENCH_ARGS="RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS SIZES='$SIZES'"
+LARGE_TIMEOUT=${LARGE_TIMEOUT:-60s}
+BENCH_ARGS="RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS SIZES='$SIZES' LARGE_TIMEOUT=$LARGE_TIMEOUT"
 declare -A bytes=([64KiB]=65536 [1MiB]=1048576 [10MiB]=10485760 [100MiB]=104857600)
 
 bport=$(free_port)
@@ -52,6 +57,7 @@ oci_versions "$out"
 echo "benchmark: blob GET, wrk -t2 -c$CONNS -d$DURATION, median of $RUNS (MiB/s and req/s)" | tee -a "$out"
 for s in $SIZES; do
   p="/v2/bench/blobs/${digest[$s]}"
+  case $s in 10MiB | 100MiB) export WRK_TIMEOUT=$LARGE_TIMEOUT ;; *) unset WRK_TIMEOUT ;; esac
   log "$s: warm-up ($WARMUP each)"
   for u in "$berth" "$nginx_url" "$registry"; do
     wrk_run "$u$p" "$WARMUP" "$CONNS" >/dev/null

@@ -378,7 +378,9 @@ public final class NodeAssembly implements AutoCloseable {
             oci.maxManifestBytes(),
             Clock.systemUTC(),
             Duration.ofMinutes(config.storage().gc().graceMinutes()).dividedBy(2));
-    OciHandler handler = new OciHandler(service, accessPolicy);
+    // blob reads of a file store are answered on the event loop (ADR 0019); S3 reads never are
+    OciHandler handler =
+        new OciHandler(service, accessPolicy, config.storage().type().equals("file"));
     router.exact("/v2", "oci", handler);
     router.prefix(OciRoute.PREFIX, "oci", handler);
   }

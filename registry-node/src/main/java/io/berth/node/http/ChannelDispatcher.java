@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -41,6 +42,10 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
   private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private Exchange current;
+
+  /** A body-less GET/HEAD offered inline once its (empty) body has ended; else null. */
+  private Exchange inlinePending;
+
   private RequestBody currentBody;
   private boolean currentKeepAlive;
   private boolean bodyPaused;
@@ -121,12 +126,15 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
         feed(content);
       }
       Exchange ex = current;
-      try {
-        workers.execute(() -> run(ex));
-      } catch (RejectedExecutionException e) {
-        ex.route("overloaded");
-        root.refuse(ex, HttpHandler.Refusal.OVERLOADED, "server overloaded, retry later");
+      if (inlineCandidate(req)) {
+        if (currentBody.ended()) {
+          runInline(ex);
+        } else {
+          inlinePending = ex;
+        }
+        return;
       }
+      toWorker(ex);
     } else if (msg instanceof HttpContent content) {
       // content of a request we already answered and are discarding
       content.release();
@@ -135,15 +143,64 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
     }
   }
 
+  private void toWorker(Exchange ex) {
+    try {
+      workers.execute(() -> run(ex));
+    } catch (RejectedExecutionException e) {
+      ex.route("overloaded");
+      root.refuse(ex, HttpHandler.Refusal.OVERLOADED, "server overloaded, retry later");
+    }
+  }
+
+  /** A GET or HEAD that declares no body: it may be answered on the event loop (ADR 0019). */
+  private static boolean inlineCandidate(HttpRequest req) {
+    HttpMethod m = req.method();
+    return (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD))
+        && !HttpUtil.isTransferEncodingChunked(req)
+        && HttpUtil.getContentLength(req, 0L) == 0
+        && !HttpUtil.is100ContinueExpected(req);
+  }
+
+  /**
+   * Offers the exchange to the handler on the event loop; what it declines (or fails on before
+   * answering) runs on a worker as usual, which also writes any error answer.
+   */
+  private void runInline(Exchange ex) {
+    boolean answered;
+    try {
+      answered = root.handleInline(ex);
+    } catch (RuntimeException e) {
+      if (ex.responded()) {
+        log.debug("error after an inline answer started on {}: {}", ex.path(), e.toString());
+        abort(ex);
+        return;
+      }
+      answered = false;
+    }
+    if (!answered && !ex.responded()) {
+      toWorker(ex);
+    }
+  }
+
   private void feed(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
     if (content.decoderResult().isFailure()) {
       content.release();
       currentBody.fail(new IOException("malformed request body"));
+      Exchange pending = inlinePending;
+      if (pending != null) {
+        inlinePending = null;
+        toWorker(pending);
+      }
       return;
     }
     currentBody.offer(content.content().retain(), last);
     content.release();
+    Exchange pending = inlinePending;
+    if (pending != null && currentBody.ended()) {
+      inlinePending = null;
+      runInline(pending);
+    }
   }
 
   private void run(Exchange ex) {
@@ -173,6 +230,9 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
   }
 
   private void abort(Exchange ex) {
+    if (inlinePending == ex) {
+      inlinePending = null;
+    }
     if (current == ex) {
       observer.completed(ex, System.nanoTime() - ex.startNanos());
       current = null;

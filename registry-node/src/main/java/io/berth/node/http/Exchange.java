@@ -34,8 +34,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One HTTP request and its response, used by handlers on a worker thread. Exactly one of the {@code
- * send*} methods (or {@link #startStreaming}) is called per exchange.
+ * One HTTP request and its response, used by handlers on a worker thread (or, for inline answers,
+ * on the event loop: {@link HttpHandler#handleInline}). Exactly one of the {@code send*} methods
+ * (or {@link #startStreaming}) is called per exchange.
  */
 public final class Exchange {
   private static final int CHUNK = 64 * 1024;
@@ -256,6 +257,11 @@ public final class Exchange {
       h.put(HttpHeaderNames.CONTENT_LENGTH.toString(), Long.toString(length));
       sendEmpty(status, h);
       return;
+    }
+    if (channel.eventLoop().inEventLoop()) {
+      // an inline answer (ADR 0019) must not stream with backpressure on the event loop: the
+      // caller hands the request to a worker instead
+      throw new IOException("the blob cannot be sent without blocking the event loop");
     }
     InputStream in;
     try {

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +37,32 @@ public final class HttpTelemetry implements HttpServer.HttpObserver {
     return KNOWN_METHODS.contains(method) ? method : "OTHER";
   }
 
+  /** The tags of one request timer: routes, methods and statuses are each a small, fixed set. */
+  private record TimerKey(String route, String method, int status) {}
+
+  /** Request timers by tags, so a request does not build and look up a meter id. */
+  private final ConcurrentHashMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+  private Timer timer(String route, String method, int status) {
+    TimerKey key = new TimerKey(route, method, status);
+    Timer t = timers.get(key);
+    if (t == null) {
+      t =
+          timers.computeIfAbsent(
+              key,
+              k ->
+                  Timer.builder("berth_http_requests")
+                      .tag("route", k.route())
+                      .tag("method", k.method())
+                      .tag("status", Integer.toString(k.status()))
+                      .register(registry));
+    }
+    return t;
+  }
+
   @Override
   public void completed(Exchange ex, long nanos) {
-    Timer.builder("berth_http_requests")
-        .tag("route", ex.route())
-        .tag("method", methodTag(ex.method()))
-        .tag("status", Integer.toString(ex.status()))
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    timer(ex.route(), methodTag(ex.method()), ex.status()).record(nanos, TimeUnit.NANOSECONDS);
     bytesOut.increment(ex.bytesSent());
     if (accessLog && access.isInfoEnabled()) {
       StringWriter w = new StringWriter(256);

@@ -62,6 +62,23 @@ public final class Router implements HttpHandler {
     fallback.handle(ex);
   }
 
+  /** Offers the request to the handler it is routed to; unsafe paths go to a worker. */
+  @Override
+  public boolean handleInline(Exchange ex) {
+    String path = ex.path();
+    if (unsafePath(path) != null) {
+      return false;
+    }
+    for (Route r : routes) {
+      if (r.prefix ? path.startsWith(r.path) : path.equals(r.path)) {
+        ex.route(r.name);
+        return r.handler.handleInline(ex);
+      }
+    }
+    ex.route(fallbackName);
+    return fallback.handleInline(ex);
+  }
+
   /** Lets the handler the path is routed to answer in its own protocol's format. */
   @Override
   public void refuse(Exchange ex, Refusal refusal, String reason) {

@@ -37,9 +37,67 @@ public final class OciHandler implements HttpHandler {
   private final OciRegistryService service;
   private final AccessPolicy access;
 
+  private final boolean inlineReads;
+
   public OciHandler(OciRegistryService service, AccessPolicy access) {
+    this(service, access, false);
+  }
+
+  /**
+   * @param inlineReads whether GET/HEAD of indexed manifests and linked blobs may be answered on
+   *     the event loop ({@link #handleInline}); only for a store that reads local files (ADR 0019)
+   */
+  public OciHandler(OciRegistryService service, AccessPolicy access, boolean inlineReads) {
     this.service = service;
     this.access = access;
+    this.inlineReads = inlineReads;
+  }
+
+  /**
+   * Answers a blob or manifest GET or HEAD on the event loop when the repository may be read, this
+   * node's index has the link or manifest now and the store holds the bytes locally (in memory or
+   * as a file sent with zero-copy). Everything else (misses that may wait for a replica,
+   * pull-through repositories, refusals, errors, other endpoints) declines, and {@link #handle}
+   * answers it on a worker.
+   */
+  @Override
+  public boolean handleInline(Exchange ex) {
+    if (!inlineReads || !(ex.method().equals("GET") || ex.isHead())) {
+      return false;
+    }
+    OciRoute route;
+    try {
+      route = OciRoute.parse(ex.path());
+    } catch (OciException e) {
+      return false;
+    }
+    if ((route.kind() != OciRoute.Kind.BLOB && route.kind() != OciRoute.Kind.MANIFEST)
+        || !mayRead(route.name())) {
+      return false;
+    }
+    try {
+      if (route.kind() == OciRoute.Kind.MANIFEST) {
+        java.util.Optional<OciRegistryService.ManifestContent> m =
+            service.manifestIfIndexed(route.name(), route.tag(), route.digest());
+        if (m.isEmpty() || !local(m.get().reader())) {
+          return false;
+        }
+        sendManifest(ex, m.get());
+        return true;
+      }
+      java.util.Optional<OciRegistryService.BlobContent> found =
+          service.blobIfLinked(route.name(), route.digest(), ex.header("Range"));
+      if (found.isEmpty() || !local(found.get().reader())) {
+        return false;
+      }
+      sendBlob(ex, route, found.get());
+    } catch (IOException e) {
+      if (ex.responded()) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return false;
+    }
+    return true;
   }
 
   @Override
@@ -131,15 +189,7 @@ public final class OciHandler implements HttpHandler {
     switch (ex.method()) {
       case "GET", "HEAD" -> {
         authorize(Action.READ, r.name().value());
-        OciRegistryService.ManifestContent m = service.manifest(r.name(), r.tag(), r.digest());
-        Map<String, String> h = headers();
-        h.put("Content-Type", m.mediaType());
-        h.put("Docker-Content-Digest", m.digest().toString());
-        h.put("ETag", "\"" + m.digest() + "\"");
-        if (!m.warning().isEmpty()) {
-          h.put("Warning", "110 berth \"Response is stale: " + headerSafe(m.warning()) + "\"");
-        }
-        ex.sendBlob(200, m.reader(), 0, m.reader().size(), h);
+        sendManifest(ex, service.manifest(r.name(), r.tag(), r.digest()));
       }
       case "PUT" -> {
         authorize(Action.WRITE, r.name().value());
@@ -170,11 +220,7 @@ public final class OciHandler implements HttpHandler {
     switch (ex.method()) {
       case "GET", "HEAD" -> {
         authorize(Action.READ, r.name().value());
-        Map<String, String> h = headers();
-        h.put("Content-Type", "application/octet-stream");
-        h.put("Docker-Content-Digest", r.digest().toString());
-        h.put("Accept-Ranges", "bytes");
-        h.put("ETag", "\"" + r.digest() + "\"");
+        Map<String, String> h = blobHeaders(r);
         java.util.Optional<OciRegistryService.BlobContent> found =
             service.blob(
                 r.name(),
@@ -184,15 +230,7 @@ public final class OciHandler implements HttpHandler {
         if (found.isEmpty()) {
           return;
         }
-        OciRegistryService.BlobContent b = found.get();
-        long size = b.reader().size();
-        if (b.range().isPresent()) {
-          ByteRange range = b.range().get();
-          h.put("Content-Range", range.contentRange(size));
-          ex.sendBlob(206, b.reader(), range.start(), range.length(), h);
-        } else {
-          ex.sendBlob(200, b.reader(), 0, size, h);
-        }
+        sendBlob(ex, h, found.get());
       }
       case "DELETE" -> {
         authorize(Action.DELETE, r.name().value());
@@ -320,6 +358,49 @@ public final class OciHandler implements HttpHandler {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Whether the content can be sent without blocking: in memory or a local file. */
+  private static boolean local(io.berth.node.storage.BlobReader r) {
+    return r.inMemory().isPresent() || r.localFile().isPresent();
+  }
+
+  private static void sendManifest(Exchange ex, OciRegistryService.ManifestContent m)
+      throws IOException {
+    Map<String, String> h = headers();
+    h.put("Content-Type", m.mediaType());
+    h.put("Docker-Content-Digest", m.digest().toString());
+    h.put("ETag", "\"" + m.digest() + "\"");
+    if (!m.warning().isEmpty()) {
+      h.put("Warning", "110 berth \"Response is stale: " + headerSafe(m.warning()) + "\"");
+    }
+    ex.sendBlob(200, m.reader(), 0, m.reader().size(), h);
+  }
+
+  private static Map<String, String> blobHeaders(OciRoute r) {
+    Map<String, String> h = headers();
+    h.put("Content-Type", "application/octet-stream");
+    h.put("Docker-Content-Digest", r.digest().toString());
+    h.put("Accept-Ranges", "bytes");
+    h.put("ETag", "\"" + r.digest() + "\"");
+    return h;
+  }
+
+  private static void sendBlob(Exchange ex, OciRoute r, OciRegistryService.BlobContent b)
+      throws IOException {
+    sendBlob(ex, blobHeaders(r), b);
+  }
+
+  private static void sendBlob(Exchange ex, Map<String, String> h, OciRegistryService.BlobContent b)
+      throws IOException {
+    long size = b.reader().size();
+    if (b.range().isPresent()) {
+      ByteRange range = b.range().get();
+      h.put("Content-Range", range.contentRange(size));
+      ex.sendBlob(206, b.reader(), range.start(), range.length(), h);
+    } else {
+      ex.sendBlob(200, b.reader(), 0, size, h);
+    }
+  }
 
   private void created(Exchange ex, OciRegistryService.BlobCreated c) {
     Map<String, String> h = headers();

@@ -216,6 +216,23 @@ public final class OciRegistryService {
     return Optional.of(new BlobContent(digest, r, ByteRange.parse(rangeHeader, r.size())));
   }
 
+  /**
+   * The blob read through {@code repository} when it can be answered at once from this node: the
+   * repository is not pulled through, its link to the blob exists and the blob is stored. Never
+   * waits and never fetches; empty in every other case (the caller then asks {@link #blob}, which
+   * waits for a replica to catch up, fetches upstream or reports the error).
+   *
+   * @throws OciException RANGE_NOT_SATISFIABLE for a bad range
+   */
+  public Optional<BlobContent> blobIfLinked(
+      RepositoryName repository, Digest digest, String rangeHeader) {
+    if (cache.serves(repository)) {
+      return Optional.empty();
+    }
+    return linkedBlob(repository, digest)
+        .map(r -> new BlobContent(digest, r, ByteRange.parse(rangeHeader, r.size())));
+  }
+
   private Optional<BlobReader> linkedBlob(RepositoryName repository, Digest digest) {
     if (index.blobLink(repository, digest).isEmpty()) {
       return Optional.empty();
@@ -343,8 +360,9 @@ public final class OciRegistryService {
         }
         throw e;
       }
-      index.linkBlob(repository, stored.digest(), stored.size());
-      uploads.discard(h);
+      // the link and the end of the session in one synced batch
+      index.linkUploadedBlob(repository, stored.digest(), stored.size(), h.id());
+      uploads.removeFile(h);
       return new BlobCreated(repository, stored.digest());
     }
   }
@@ -404,6 +422,19 @@ public final class OciRegistryService {
       found = findManifest(repository, tag, digest);
     }
     return found.orElseThrow(() -> manifestUnknown(repository, tag, digest));
+  }
+
+  /**
+   * The manifest when this node's index has it now: never waits for a replica to catch up and never
+   * asks an upstream; empty for a miss and for a pull-through repository (the caller then asks
+   * {@link #manifest}, which waits, fetches or reports the error).
+   */
+  public Optional<ManifestContent> manifestIfIndexed(
+      RepositoryName repository, Tag tag, Digest digest) {
+    if (cache.serves(repository)) {
+      return Optional.empty();
+    }
+    return findManifest(repository, tag, digest);
   }
 
   /** A manifest of a pull-through repository: the tag resolved by the cache, misses fetched. */

@@ -285,6 +285,18 @@ public final class OciUploads implements AutoCloseable {
     return Optional.of(file);
   }
 
+  /**
+   * Removes what is left of a session's bytes after its record was removed with the blob's link
+   * ({@code OciIndex.linkUploadedBlob}); an adopted file is already gone.
+   */
+  public void removeFile(Handle h) {
+    try {
+      Files.deleteIfExists(dir.resolve(h.id()));
+    } catch (IOException e) {
+      log.warn("cannot delete upload file {}: {} (the sweep retries)", h.id(), e.toString());
+    }
+  }
+
   /** Removes the session and its bytes (cancel, completion, or a failed final digest). */
   public void discard(Handle h) {
     index.deleteUpload(h.id());

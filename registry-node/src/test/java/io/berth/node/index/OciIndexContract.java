@@ -222,6 +222,21 @@ public abstract class OciIndexContract {
   }
 
   @Test
+  void completingAnUploadLinksTheBlobAndRemovesTheSession() {
+    OciUploadSession s =
+        OciUploadSession.newBuilder().setId("u2").setRepository("a").setSize(10).build();
+    index.putUpload(s);
+    Digest d = digest("uploaded");
+    assertThat(index.linkUploadedBlob(repo("a"), d, 10, "u2")).isTrue();
+    assertThat(index.blobLink(repo("a"), d)).isPresent();
+    assertThat(index.blobLink(repo("a"), d).get().getSize()).isEqualTo(10);
+    assertThat(index.upload("u2")).isEmpty();
+    index.putUpload(s.toBuilder().setId("u3").build());
+    assertThat(index.linkUploadedBlob(repo("a"), d, 10, "u3")).isFalse();
+    assertThat(index.upload("u3")).isEmpty();
+  }
+
+  @Test
   void visitorsSeeLiveEntriesAndEveryReferencedDigest() {
     Digest layer = digest("layer");
     Digest config = digest("config");

@@ -298,6 +298,17 @@ public final class RocksOciIndex implements OciIndex {
 
   @Override
   public boolean linkBlob(RepositoryName repository, Digest digest, long size) {
+    return link(repository, digest, size, null);
+  }
+
+  @Override
+  public boolean linkUploadedBlob(
+      RepositoryName repository, Digest digest, long size, String uploadId) {
+    return link(repository, digest, size, uploadId);
+  }
+
+  /** Links the blob; with an {@code uploadId}, removes that session in the same batch. */
+  private boolean link(RepositoryName repository, Digest digest, long size, String uploadId) {
     String repo = repository.value();
     String d = digest.toString();
     return changes.locked(
@@ -315,11 +326,15 @@ public final class RocksOciIndex implements OciIndex {
           changes.record(
               eventKey(repo),
               e -> e.setBlobLinkAdded(linkAdded(link)),
-              batch ->
-                  batch.put(
-                      store.cf(KeyLayout.CF_OCI_LINKS),
-                      KeyLayout.ociEntry(repo, d),
-                      link.toByteArray()));
+              batch -> {
+                batch.put(
+                    store.cf(KeyLayout.CF_OCI_LINKS),
+                    KeyLayout.ociEntry(repo, d),
+                    link.toByteArray());
+                if (uploadId != null) {
+                  batch.delete(store.cf(KeyLayout.CF_OCI_UPLOADS), KeyLayout.ociUpload(uploadId));
+                }
+              });
           return created;
         });
   }
