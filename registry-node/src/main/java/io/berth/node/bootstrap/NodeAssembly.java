@@ -378,7 +378,7 @@ public final class NodeAssembly implements AutoCloseable {
             oci.maxManifestBytes(),
             Clock.systemUTC(),
             Duration.ofMinutes(config.storage().gc().graceMinutes()).dividedBy(2));
-    // blob reads of a file store are answered on the event loop (ADR 0019); S3 reads never are
+    // blob reads of a file store are answered on the event loop (ADR 0021); S3 reads never are
     OciHandler handler =
         new OciHandler(service, accessPolicy, config.storage().type().equals("file"));
     router.exact("/v2", "oci", handler);

@@ -152,7 +152,7 @@ final class ChannelDispatcher extends ChannelInboundHandlerAdapter
     }
   }
 
-  /** A GET or HEAD that declares no body: it may be answered on the event loop (ADR 0019). */
+  /** A GET or HEAD that declares no body: it may be answered on the event loop (ADR 0021). */
   private static boolean inlineCandidate(HttpRequest req) {
     HttpMethod m = req.method();
     return (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD))

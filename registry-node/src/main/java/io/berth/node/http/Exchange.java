@@ -259,7 +259,7 @@ public final class Exchange {
       return;
     }
     if (channel.eventLoop().inEventLoop()) {
-      // an inline answer (ADR 0019) must not stream with backpressure on the event loop: the
+      // an inline answer (ADR 0021) must not stream with backpressure on the event loop: the
       // caller hands the request to a worker instead
       throw new IOException("the blob cannot be sent without blocking the event loop");
     }

@@ -12,7 +12,7 @@ public interface HttpHandler {
 
   /**
    * Offers a GET or HEAD request without a body to the handler on the event loop, before it is
-   * handed to a worker (ADR 0019). The handler may answer it here only when it can do so without
+   * handed to a worker (ADR 0021). The handler may answer it here only when it can do so without
    * blocking: no remote call, no wait, no streamed response with backpressure; a lookup in the
    * local index and a zero-copy or in-memory answer are fine. It returns true if it answered, and
    * false, having sent nothing, to have {@link #handle} run on a worker as usual (also for every

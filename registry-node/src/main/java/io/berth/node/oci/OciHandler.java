@@ -45,7 +45,7 @@ public final class OciHandler implements HttpHandler {
 
   /**
    * @param inlineReads whether GET/HEAD of indexed manifests and linked blobs may be answered on
-   *     the event loop ({@link #handleInline}); only for a store that reads local files (ADR 0019)
+   *     the event loop ({@link #handleInline}); only for a store that reads local files (ADR 0021)
    */
   public OciHandler(OciRegistryService service, AccessPolicy access, boolean inlineReads) {
     this.service = service;

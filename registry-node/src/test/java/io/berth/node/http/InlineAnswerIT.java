@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * {@link HttpHandler#handleInline} (ADR 0019): a body-less GET/HEAD is offered on the event loop;
+ * {@link HttpHandler#handleInline} (ADR 0021): a body-less GET/HEAD is offered on the event loop;
  * what the handler answers there needs no worker, what it declines runs on a worker as before, and
  * a request with a body is never offered.
  */
