@@ -167,7 +167,7 @@ if [ -n "${BERTH_LOCAL_RUN:-}" ] && [ -x "$BERTH_LOCAL_RUN/start/us-1.sh" ]; the
   for run in $(seq 1 "${OUTAGE_RUNS:-$RUNS}"); do
     n=$((RATE * OUTAGE_SECONDS))
     prepare "outage$run" "$n" "$IMAGE_MIB"
-    log "catch-up run $run/$RUNS: region B (${b_nodes[*]}) down for ${OUTAGE_SECONDS}s, $n pushes to A"
+    log "catch-up run $run/${OUTAGE_RUNS:-$RUNS}: region B (${b_nodes[*]}) down for ${OUTAGE_SECONDS}s, $n pushes to A"
     for b in "${b_nodes[@]}"; do kill -TERM "$(cat "$BERTH_LOCAL_RUN/pids/$b.pid")"; done
     for b in "${b_nodes[@]}"; do
       while kill -0 "$(cat "$BERTH_LOCAL_RUN/pids/$b.pid")" 2>/dev/null; do sleep 0.2; done

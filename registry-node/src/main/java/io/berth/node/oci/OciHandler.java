@@ -44,8 +44,8 @@ public final class OciHandler implements HttpHandler {
   }
 
   /**
-   * @param inlineReads whether GET/HEAD of indexed manifests and linked blobs may be answered on
-   *     the event loop ({@link #handleInline}); only for a store that reads local files (ADR 0021)
+   * @param inlineReads whether blob GET/HEAD of linked, stored blobs may be answered on the event
+   *     loop ({@link #handleInline}); only for a store that reads local files (ADR 0021)
    */
   public OciHandler(OciRegistryService service, AccessPolicy access, boolean inlineReads) {
     this.service = service;
@@ -54,15 +54,14 @@ public final class OciHandler implements HttpHandler {
   }
 
   /**
-   * Answers a blob or manifest GET or HEAD on the event loop when the repository may be read, this
-   * node's index has the link or manifest now and the store holds the bytes locally (in memory or
-   * as a file sent with zero-copy). Everything else (misses that may wait for a replica,
-   * pull-through repositories, refusals, errors, other endpoints) declines, and {@link #handle}
-   * answers it on a worker.
+   * Answers a blob GET or HEAD on the event loop when the repository may be read, links the blob
+   * and the store holds it locally (in memory or as a file sent with zero-copy). Everything else
+   * (manifests, misses that may wait for a replica, pull-through repositories, refusals, errors)
+   * declines, and {@link #handle} answers it on a worker.
    */
   @Override
   public boolean handleInline(Exchange ex) {
-    if (!inlineReads || !(ex.method().equals("GET") || ex.isHead())) {
+    if (!inlineReads) {
       return false;
     }
     OciRoute route;
@@ -71,26 +70,20 @@ public final class OciHandler implements HttpHandler {
     } catch (OciException e) {
       return false;
     }
-    if ((route.kind() != OciRoute.Kind.BLOB && route.kind() != OciRoute.Kind.MANIFEST)
-        || !mayRead(route.name())) {
+    if (route.kind() != OciRoute.Kind.BLOB || !mayRead(route.name())) {
+      return false;
+    }
+    java.util.Optional<OciRegistryService.BlobContent> found =
+        service.blobIfLinked(route.name(), route.digest(), ex.header("Range"));
+    if (found.isEmpty()) {
+      return false;
+    }
+    OciRegistryService.BlobContent b = found.get();
+    if (b.reader().inMemory().isEmpty() && b.reader().localFile().isEmpty()) {
       return false;
     }
     try {
-      if (route.kind() == OciRoute.Kind.MANIFEST) {
-        java.util.Optional<OciRegistryService.ManifestContent> m =
-            service.manifestIfIndexed(route.name(), route.tag(), route.digest());
-        if (m.isEmpty() || !local(m.get().reader())) {
-          return false;
-        }
-        sendManifest(ex, m.get());
-        return true;
-      }
-      java.util.Optional<OciRegistryService.BlobContent> found =
-          service.blobIfLinked(route.name(), route.digest(), ex.header("Range"));
-      if (found.isEmpty() || !local(found.get().reader())) {
-        return false;
-      }
-      sendBlob(ex, route, found.get());
+      sendBlob(ex, route, b);
     } catch (IOException e) {
       if (ex.responded()) {
         throw new java.io.UncheckedIOException(e);
@@ -189,7 +182,15 @@ public final class OciHandler implements HttpHandler {
     switch (ex.method()) {
       case "GET", "HEAD" -> {
         authorize(Action.READ, r.name().value());
-        sendManifest(ex, service.manifest(r.name(), r.tag(), r.digest()));
+        OciRegistryService.ManifestContent m = service.manifest(r.name(), r.tag(), r.digest());
+        Map<String, String> h = headers();
+        h.put("Content-Type", m.mediaType());
+        h.put("Docker-Content-Digest", m.digest().toString());
+        h.put("ETag", "\"" + m.digest() + "\"");
+        if (!m.warning().isEmpty()) {
+          h.put("Warning", "110 berth \"Response is stale: " + headerSafe(m.warning()) + "\"");
+        }
+        ex.sendBlob(200, m.reader(), 0, m.reader().size(), h);
       }
       case "PUT" -> {
         authorize(Action.WRITE, r.name().value());
@@ -358,23 +359,6 @@ public final class OciHandler implements HttpHandler {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /** Whether the content can be sent without blocking: in memory or a local file. */
-  private static boolean local(io.berth.node.storage.BlobReader r) {
-    return r.inMemory().isPresent() || r.localFile().isPresent();
-  }
-
-  private static void sendManifest(Exchange ex, OciRegistryService.ManifestContent m)
-      throws IOException {
-    Map<String, String> h = headers();
-    h.put("Content-Type", m.mediaType());
-    h.put("Docker-Content-Digest", m.digest().toString());
-    h.put("ETag", "\"" + m.digest() + "\"");
-    if (!m.warning().isEmpty()) {
-      h.put("Warning", "110 berth \"Response is stale: " + headerSafe(m.warning()) + "\"");
-    }
-    ex.sendBlob(200, m.reader(), 0, m.reader().size(), h);
-  }
 
   private static Map<String, String> blobHeaders(OciRoute r) {
     Map<String, String> h = headers();

@@ -424,19 +424,6 @@ public final class OciRegistryService {
     return found.orElseThrow(() -> manifestUnknown(repository, tag, digest));
   }
 
-  /**
-   * The manifest when this node's index has it now: never waits for a replica to catch up and never
-   * asks an upstream; empty for a miss and for a pull-through repository (the caller then asks
-   * {@link #manifest}, which waits, fetches or reports the error).
-   */
-  public Optional<ManifestContent> manifestIfIndexed(
-      RepositoryName repository, Tag tag, Digest digest) {
-    if (cache.serves(repository)) {
-      return Optional.empty();
-    }
-    return findManifest(repository, tag, digest);
-  }
-
   /** A manifest of a pull-through repository: the tag resolved by the cache, misses fetched. */
   private ManifestContent cachedManifest(RepositoryName repository, Tag tag, Digest digest) {
     if (tag == null) {
