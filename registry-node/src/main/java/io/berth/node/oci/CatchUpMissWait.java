@@ -20,8 +20,8 @@ import java.util.Optional;
  * few milliseconds after the write was acknowledged), so a miss is looked for again after the
  * catch-up: a digest whose bytes are in the shared store (strong evidence that a push is under way)
  * until {@code maxWait} has passed, a tag (no evidence) for {@code tagGrace}. Without a reachable
- * log it never waits, so a real miss of a tag costs at most {@code tagGrace} plus a round trip to
- * the log per look.
+ * log it never waits, so a real miss of a tag costs at most {@code tagGrace} plus one round trip to
+ * the log (later looks read only the index).
  */
 public final class CatchUpMissWait implements OciMissWait {
   private static final long LOOK_AGAIN_MILLIS = 3;

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -130,22 +131,18 @@ public final class ReplicationService {
    */
   public List<String> missing(List<String> digests) {
     List<Digest> parsed = new ArrayList<>(digests.size());
-    for (String d : digests) {
-      parsed.add(Digest.parse(d));
-    }
     List<Digest> unknown = new ArrayList<>();
-    for (Digest d : parsed) {
-      if (verified.getIfPresent(d.toString()) == null) {
-        unknown.add(d);
+    for (String d : digests) {
+      Digest digest = Digest.parse(d);
+      parsed.add(digest);
+      if (verified.getIfPresent(digest.toString()) == null) {
+        unknown.add(digest);
       }
     }
-    Set<String> absent = new LinkedHashSet<>();
-    for (Digest d : touchAll(unknown)) {
-      absent.add(d.toString());
-    }
+    Set<Digest> absent = absentAmong(unknown);
     List<String> out = new ArrayList<>();
     for (Digest d : parsed) {
-      if (absent.contains(d.toString())) {
+      if (absent.contains(d)) {
         out.add(d.toString());
       }
     }
@@ -155,23 +152,18 @@ public final class ReplicationService {
   /**
    * Touches each digest (at most {@link #CHECKS_IN_PARALLEL} at a time: on S3 each is a HEAD and a
    * copy) and returns those the store lacks; those it holds count as verified for {@link
-   * #VERIFIED_FOR}.
+   * #VERIFIED_FOR}. A single digest is touched in the calling thread.
    */
-  private List<Digest> touchAll(List<Digest> digests) {
-    List<Digest> absent = new ArrayList<>();
-    if (digests.size() <= 1) {
-      for (Digest d : digests) {
-        if (!touch(d)) {
-          absent.add(d);
-        }
-      }
-      return absent;
+  private Set<Digest> absentAmong(List<Digest> digests) {
+    if (digests.size() == 1) {
+      return touch(digests.get(0)) ? Set.of() : Set.of(digests.get(0));
     }
     List<Future<Boolean>> running = new ArrayList<>();
     for (Digest d : digests) {
       running.add(checks.submit(() -> touch(d)));
     }
     try {
+      Set<Digest> absent = new HashSet<>();
       for (int i = 0; i < digests.size(); i++) {
         if (!running.get(i).get()) {
           absent.add(digests.get(i));

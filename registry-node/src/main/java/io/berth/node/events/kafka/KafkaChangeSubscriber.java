@@ -186,8 +186,8 @@ public final class KafkaChangeSubscriber implements ChangeSubscriber {
    */
   @Override
   public LogPosition end(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
     long arrived = System.nanoTime();
+    long deadline = arrived + timeout.toNanos();
     while (true) {
       EndQuery q;
       boolean run = false;

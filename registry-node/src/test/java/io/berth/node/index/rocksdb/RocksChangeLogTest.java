@@ -100,9 +100,8 @@ class RocksChangeLogTest {
     Path b = dir.resolve("b");
     List<ChangeEvent> fromA;
     try (RocksIndexStore store = new RocksIndexStore(a)) {
-      RocksChangeLog log = new RocksChangeLog(store, "a", "eu", 60_000);
+      RocksChangeLog log = open(store, "a");
       RocksModuleIndex idx = new RocksModuleIndex(store, log);
-      log.attach(idx, new RocksSumdbIndex(store, log));
       idx.merge(rec("v1.0.0", "sha256:01"));
       idx.merge(rec("v2.0.0+incompatible", "sha256:aa"));
       idx.merge(rec("v3.0.0+incompatible", "sha256:03"));
@@ -111,9 +110,8 @@ class RocksChangeLogTest {
     }
     ModulePath m = ModulePath.of("example.com/m");
     try (RocksIndexStore store = new RocksIndexStore(b)) {
-      RocksChangeLog log = new RocksChangeLog(store, "b", "eu", 60_000);
+      RocksChangeLog log = open(store, "b");
       RocksModuleIndex idx = new RocksModuleIndex(store, log);
-      log.attach(idx, new RocksSumdbIndex(store, log));
       idx.merge(rec("v2.0.0+incompatible", "sha256:bb"));
       List<ChangeEvent> batch = List.of(fromA.get(0), fromA.get(1), fromA.get(0), fromA.get(2));
       assertThat(applyAll(log, batch))
@@ -125,9 +123,8 @@ class RocksChangeLogTest {
       assertThat(log.conflicts()).isEqualTo(1);
     }
     try (RocksIndexStore store = new RocksIndexStore(b)) {
-      RocksChangeLog log = new RocksChangeLog(store, "b", "eu", 60_000);
+      RocksChangeLog log = open(store, "b");
       RocksModuleIndex idx = new RocksModuleIndex(store, log);
-      log.attach(idx, new RocksSumdbIndex(store, log));
       assertThat(idx.get(m, "v1.0.0").orElseThrow().getZipDigest()).isEqualTo("sha256:01");
       assertThat(idx.get(m, "v3.0.0+incompatible").orElseThrow().getZipDigest())
           .isEqualTo("sha256:03");

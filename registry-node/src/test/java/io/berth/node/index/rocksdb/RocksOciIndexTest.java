@@ -327,17 +327,37 @@ class RocksOciIndexTest extends OciIndexContract {
     return h;
   }
 
+  /** The event of a tag's history that must win: the greatest stamp. */
+  private static ChangeEvent winnerOf(List<ChangeEvent> history) {
+    return history.stream()
+        .max(Comparator.comparing(RocksOciIndexTest::stampOf, LwwStamps.ORDER))
+        .get();
+  }
+
+  /** Every order in which the five events of {@link #tagHistory} can arrive. */
+  private static List<List<Integer>> arrivalOrders() {
+    List<List<Integer>> orders = new ArrayList<>();
+    permutations(new ArrayList<>(List.of(0, 1, 2, 3, 4)), 0, orders);
+    return orders;
+  }
+
+  /** {@code tag} holds what {@code winner} says: deleted, or its digest. */
+  private void assertConverged(String tag, ChangeEvent winner, List<Integer> order) {
+    Optional<Digest> current = oci.tag(repo("r"), Tag.parse(tag));
+    if (winner.hasTagDelete()) {
+      assertThat(current).as("order " + order + ": an older set never resurrects").isEmpty();
+    } else {
+      assertThat(current)
+          .as("order " + order)
+          .contains(Digest.parse(winner.getTagSet().getDigest()));
+    }
+  }
+
   @Test
   void tagsConvergeToTheGreatestStampInEveryArrivalOrder() {
     for (boolean deleteLast : List.of(true, false)) {
-      List<ChangeEvent> template = tagHistory("t", deleteLast);
-      ChangeEvent winner =
-          template.stream()
-              .max(Comparator.comparing(RocksOciIndexTest::stampOf, LwwStamps.ORDER))
-              .get();
-      List<List<Integer>> orders = new ArrayList<>();
-      List<Integer> idx = new ArrayList<>(List.of(0, 1, 2, 3, 4));
-      permutations(idx, 0, orders);
+      ChangeEvent winner = winnerOf(tagHistory("t", deleteLast));
+      List<List<Integer>> orders = arrivalOrders();
       assertThat(orders).hasSize(120);
       int n = 0;
       for (List<Integer> order : orders) {
@@ -350,14 +370,7 @@ class RocksOciIndexTest extends OciIndexContract {
         for (ChangeEvent e : events) {
           assertThat(log.apply(e)).isEqualTo(ApplyResult.DUPLICATE);
         }
-        Optional<Digest> current = oci.tag(repo("r"), Tag.parse(tag));
-        if (winner.hasTagDelete()) {
-          assertThat(current).as("order " + order + ": an older set never resurrects").isEmpty();
-        } else {
-          assertThat(current)
-              .as("order " + order)
-              .contains(Digest.parse(winner.getTagSet().getDigest()));
-        }
+        assertConverged(tag, winner, order);
       }
     }
   }
@@ -365,13 +378,8 @@ class RocksOciIndexTest extends OciIndexContract {
   @Test
   void tagsConvergeTheSameWhenEachArrivalOrderIsAppliedAsOneBatch() {
     for (boolean deleteLast : List.of(true, false)) {
-      List<ChangeEvent> template = tagHistory("t", deleteLast);
-      ChangeEvent winner =
-          template.stream()
-              .max(Comparator.comparing(RocksOciIndexTest::stampOf, LwwStamps.ORDER))
-              .get();
-      List<List<Integer>> orders = new ArrayList<>();
-      permutations(new ArrayList<>(List.of(0, 1, 2, 3, 4)), 0, orders);
+      ChangeEvent winner = winnerOf(tagHistory("t", deleteLast));
+      List<List<Integer>> orders = arrivalOrders();
       int n = 0;
       for (List<Integer> order : orders) {
         String tag = "b" + (deleteLast ? "d" : "s") + n++;
@@ -387,14 +395,7 @@ class RocksOciIndexTest extends OciIndexContract {
         assertThat(results.subList(0, 5))
             .allSatisfy(r -> assertThat(r).isIn(ApplyResult.APPLIED, ApplyResult.SUPERSEDED));
         assertThat(results.get(5)).isEqualTo(ApplyResult.DUPLICATE);
-        Optional<Digest> current = oci.tag(repo("r"), Tag.parse(tag));
-        if (winner.hasTagDelete()) {
-          assertThat(current).as("order " + order + ": an older set never resurrects").isEmpty();
-        } else {
-          assertThat(current)
-              .as("order " + order)
-              .contains(Digest.parse(winner.getTagSet().getDigest()));
-        }
+        assertConverged(tag, winner, order);
       }
     }
   }
