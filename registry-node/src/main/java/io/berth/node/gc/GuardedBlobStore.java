@@ -29,31 +29,33 @@ public final class GuardedBlobStore implements BlobStore {
   }
 
   /**
-   * Stores through the inner store, then records the digest and checks the blob is still there.
-   * When the digest is known in advance (OCI pushes) it is recorded before storing too, so a
-   * collection that lists the new blob before the writer's check (its modified time can be older
-   * than the run's cutoff when the grace period is shorter than the write) still keeps it.
+   * Stores through the inner store, recording the digest as soon as the store has verified it and
+   * before the blob is visible under its final key, then checks the blob is still there. So a
+   * collection that lists the new blob before the writer returns (its modified time, the time of
+   * the last write to its temporary file, can be older than the run's cutoff when the grace period
+   * is shorter than the store's fsyncs) still keeps it. A digest known in advance (OCI pushes) is
+   * recorded before storing too.
    */
   @Override
   public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
-    return guarded(expectation, () -> inner.put(in, expectation));
+    return guarded(expectation, e -> inner.put(in, e));
   }
 
   /** Like {@link #put}: the inner store adopts the file, and the digest is guarded the same way. */
   @Override
   public StoredBlob adopt(Path file, PutExpectation expectation) throws IOException {
-    return guarded(expectation, () -> inner.adopt(file, expectation));
+    return guarded(expectation, e -> inner.adopt(file, e));
   }
 
   private interface Store {
-    StoredBlob run() throws IOException;
+    StoredBlob run(PutExpectation expectation) throws IOException;
   }
 
   private StoredBlob guarded(PutExpectation expectation, Store store) throws IOException {
     if (expectation.digest() != null) {
       writes.record(expectation.digest(), () -> null);
     }
-    StoredBlob b = store.run();
+    StoredBlob b = store.run(expectation.whenVerified(d -> writes.record(d, () -> null)));
     writes.record(
         b.digest(),
         () -> {

@@ -35,7 +35,8 @@ public interface BlobStore extends AutoCloseable {
    * Stores the bytes read from {@code in} until end of stream.
    *
    * @param in the content; read to its end (or until a limit is exceeded), not closed
-   * @param expectation expected digest, size and size limit
+   * @param expectation expected digest, size and size limit; its {@link PutExpectation#verify} is
+   *     called once the whole content is read, before the blob is visible under its final key
    * @return the stored blob's digest and size
    * @throws BlobRejectedException if the digest or size differ from the expectation, or the content
    *     exceeds the limit; nothing is stored then

@@ -106,11 +106,40 @@ class GarbageCollectorTest {
   @Test
   void aWriterWhoseBlobWasDeletedUnderItFailsRetryably() throws Exception {
     // GC's delete lands between the writer's refresh (inside put) and the guarded check
-    GuardedBlobStore guarded = new GuardedBlobStore(new DeletingAfterPut(files), writes);
+    GuardedBlobStore guarded =
+        new GuardedBlobStore(new AfterPut(files, b -> files.delete(b.digest())), writes);
     assertThatThrownBy(
             () -> guarded.put(new ByteArrayInputStream(new byte[] {7}), PutExpectation.any()))
         .isInstanceOf(StorageException.class)
         .hasMessageContaining("garbage collection");
+  }
+
+  @Test
+  void aRunBetweenTheStoresRenameAndThePutsReturnKeepsTheNewBlob() throws Exception {
+    // the new blob is visible with a time older than the cutoff (the last write to its temporary
+    // file, before the store's fsyncs) and the writer has not returned yet: the store told the
+    // guard the verified digest before the rename, so this run keeps it and the put succeeds
+    GcReport[] during = new GcReport[1];
+    GuardedBlobStore guarded =
+        new GuardedBlobStore(
+            new AfterPut(
+                files,
+                b -> {
+                  try {
+                    Files.setLastModifiedTime(
+                        files.pathOf(b.digest()),
+                        FileTime.fromMillis(System.currentTimeMillis() - 7_200_000));
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                  during[0] = gc.run(false, () -> true);
+                }),
+            writes);
+    StoredBlob b =
+        guarded.put(new ByteArrayInputStream(new byte[] {7, 7, 7}), PutExpectation.any());
+    assertThat(during[0].deletedBlobs()).isZero();
+    assertThat(during[0].keptRecentlyWritten()).isEqualTo(1);
+    assertThat(files.stat(b.digest())).isPresent();
   }
 
   @Test
@@ -256,12 +285,13 @@ class GarbageCollectorTest {
     }
   }
 
-  /** A store whose put is immediately followed by a (GC) delete of the same blob. */
-  record DeletingAfterPut(FileBlobStore inner) implements io.berth.node.storage.BlobStore {
+  /** A store that runs {@code then} right after each put, before the put returns. */
+  record AfterPut(FileBlobStore inner, java.util.function.Consumer<StoredBlob> then)
+      implements io.berth.node.storage.BlobStore {
     @Override
     public StoredBlob put(java.io.InputStream in, PutExpectation e) throws java.io.IOException {
       StoredBlob b = inner.put(in, e);
-      inner.delete(b.digest());
+      then.accept(b);
       return b;
     }
 

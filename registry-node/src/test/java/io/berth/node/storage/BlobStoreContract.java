@@ -60,6 +60,45 @@ public abstract class BlobStoreContract {
     }
   }
 
+  /**
+   * The GC guard's hook (ADR 0008): the verified digest is told before the blob can be listed or
+   * read, for puts and adopts of new content, and never for rejected content.
+   */
+  @Test
+  void verifiedDigestIsToldBeforeTheBlobIsVisible() throws Exception {
+    byte[] content = random(300_000, 21);
+    Path file = Files.write(adoptDir.resolve("verified"), random(700_000, 22));
+    List<String> told = new ArrayList<>();
+    java.util.function.Consumer<Digest> listener =
+        d -> {
+          List<Digest> listed = new ArrayList<>();
+          store.forEach(b -> listed.add(b.digest()));
+          told.add(
+              d
+                  + " stat="
+                  + store.stat(d).isPresent()
+                  + " open="
+                  + store.open(d).isPresent()
+                  + " listed="
+                  + listed.contains(d));
+        };
+    StoredBlob put =
+        store.put(new ByteArrayInputStream(content), PutExpectation.any().whenVerified(listener));
+    StoredBlob adopted = store.adopt(file, PutExpectation.any().whenVerified(listener));
+    assertThat(told).first().isEqualTo(put.digest() + " stat=false open=false listed=false");
+    assertThat(told).last().isEqualTo(adopted.digest() + " stat=false open=false listed=false");
+
+    told.clear();
+    Digest other = Digest.sha256(random(10, 23));
+    assertThatThrownBy(
+            () ->
+                store.put(
+                    new ByteArrayInputStream(random(1000, 24)),
+                    PutExpectation.digest(other).whenVerified(listener)))
+        .isInstanceOf(BlobRejectedException.class);
+    assertThat(told).as("a rejected put tells nothing").isEmpty();
+  }
+
   @Test
   void adoptStoresAFileUnderItsDigestAndRejectsAWrongOne() throws Exception {
     byte[] content = random(700_000, 11);

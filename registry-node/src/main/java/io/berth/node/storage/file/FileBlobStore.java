@@ -91,7 +91,7 @@ public final class FileBlobStore implements BlobStore {
         checkSize(total, expectation);
         out.force(true);
       }
-      Digest actual = checkDigest(md, expectation);
+      Digest actual = expectation.verify(md);
       Path target = pathOf(actual);
       try {
         Files.createDirectories(target.getParent());
@@ -137,7 +137,7 @@ public final class FileBlobStore implements BlobStore {
       }
     }
     checkSize(total, expectation);
-    Digest actual = checkDigest(md, expectation);
+    Digest actual = expectation.verify(md);
     Path target = pathOf(actual);
     try {
       Files.createDirectories(target.getParent());
@@ -178,16 +178,6 @@ public final class FileBlobStore implements BlobStore {
           BlobRejectedException.Reason.SIZE_MISMATCH,
           "content has " + total + " bytes, declared " + expectation.size());
     }
-  }
-
-  private static Digest checkDigest(MessageDigest md, PutExpectation expectation) {
-    Digest actual = Digest.of(expectation.algorithm(), md.digest());
-    if (expectation.digest() != null && !expectation.digest().equals(actual)) {
-      throw new BlobRejectedException(
-          BlobRejectedException.Reason.DIGEST_MISMATCH,
-          "content digest " + actual + " does not match " + expectation.digest());
-    }
-    return actual;
   }
 
   @Override

@@ -313,7 +313,7 @@ public final class S3BlobStore implements BlobStore {
   private StoredBlob putSmall(
       byte[] bytes, int n, MessageDigest md, long total, PutExpectation expectation) {
     checkFinalSize(total, expectation);
-    Digest actual = verify(md, expectation);
+    Digest actual = expectation.verify(md);
     if (touch(actual)) {
       return statOrFail(actual);
     }
@@ -432,7 +432,7 @@ public final class S3BlobStore implements BlobStore {
         done[i] = join(parts.get(i));
       }
       checkFinalSize(total[0], expectation);
-      Digest actual = verify(md, expectation);
+      Digest actual = expectation.verify(md);
       if (!direct && stat(actual).isPresent() && touch(actual)) {
         return statOrFail(actual);
       }
@@ -498,7 +498,7 @@ public final class S3BlobStore implements BlobStore {
       // hashing only
     }
     checkFinalSize(total[0], expectation);
-    Digest actual = verify(md, expectation);
+    Digest actual = expectation.verify(md);
     if (!touch(actual)) {
       throw new StorageException(
           "blob " + actual + " was removed while its content was being verified; retry");
@@ -671,16 +671,6 @@ public final class S3BlobStore implements BlobStore {
           BlobRejectedException.Reason.SIZE_MISMATCH,
           "content has " + total + " bytes, declared " + expectation.size());
     }
-  }
-
-  private static Digest verify(MessageDigest md, PutExpectation expectation) {
-    Digest actual = Digest.of(expectation.algorithm(), md.digest());
-    if (expectation.digest() != null && !expectation.digest().equals(actual)) {
-      throw new BlobRejectedException(
-          BlobRejectedException.Reason.DIGEST_MISMATCH,
-          "content digest " + actual + " does not match " + expectation.digest());
-    }
-    return actual;
   }
 
   private StoredBlob statOrFail(Digest d) {
