@@ -1,16 +1,14 @@
 package io.berth.node.gc;
 
 import io.berth.common.Digest;
-import io.berth.node.storage.BlobReader;
 import io.berth.node.storage.BlobStore;
+import io.berth.node.storage.ForwardingBlobStore;
 import io.berth.node.storage.PutExpectation;
 import io.berth.node.storage.StorageException;
 import io.berth.node.storage.StoredBlob;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * The blob store writers use: every {@link #put} and {@link #touch} refreshes the blob's time and
@@ -19,12 +17,11 @@ import java.util.function.Consumer;
  * collection as just written (and kept), or was deleted before the writer's check, which then fails
  * with a retryable {@link StorageException} before any index entry is written (ADR 0008).
  */
-public final class GuardedBlobStore implements BlobStore {
-  private final BlobStore inner;
+public final class GuardedBlobStore extends ForwardingBlobStore {
   private final RecentWrites writes;
 
   public GuardedBlobStore(BlobStore inner, RecentWrites writes) {
-    this.inner = inner;
+    super(inner);
     this.writes = writes;
   }
 
@@ -38,13 +35,13 @@ public final class GuardedBlobStore implements BlobStore {
    */
   @Override
   public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
-    return guarded(expectation, e -> inner.put(in, e));
+    return guarded(expectation, e -> delegate().put(in, e));
   }
 
   /** Like {@link #put}: the inner store adopts the file, and the digest is guarded the same way. */
   @Override
   public StoredBlob adopt(Path file, PutExpectation expectation) throws IOException {
-    return guarded(expectation, e -> inner.adopt(file, e));
+    return guarded(expectation, e -> delegate().adopt(file, e));
   }
 
   private interface Store {
@@ -59,7 +56,7 @@ public final class GuardedBlobStore implements BlobStore {
     writes.record(
         b.digest(),
         () -> {
-          if (inner.stat(b.digest()).isEmpty()) {
+          if (delegate().stat(b.digest()).isEmpty()) {
             throw new StorageException(
                 "blob "
                     + b.digest()
@@ -78,10 +75,10 @@ public final class GuardedBlobStore implements BlobStore {
    */
   @Override
   public boolean touch(Digest digest) {
-    if (!inner.touch(digest)) {
+    if (!delegate().touch(digest)) {
       return false;
     }
-    return writes.record(digest, () -> inner.stat(digest).isPresent());
+    return writes.record(digest, () -> delegate().stat(digest).isPresent());
   }
 
   /**
@@ -92,46 +89,6 @@ public final class GuardedBlobStore implements BlobStore {
    */
   @Override
   public boolean reference(Digest digest) {
-    return writes.record(digest, () -> inner.stat(digest).isPresent());
-  }
-
-  @Override
-  public Optional<StoredBlob> stat(Digest digest) {
-    return inner.stat(digest);
-  }
-
-  @Override
-  public Optional<BlobReader> open(Digest digest) {
-    return inner.open(digest);
-  }
-
-  @Override
-  public boolean delete(Digest digest) {
-    return inner.delete(digest);
-  }
-
-  @Override
-  public boolean quarantine(Digest digest) {
-    return inner.quarantine(digest);
-  }
-
-  @Override
-  public void forEach(Consumer<StoredBlob> visitor) {
-    inner.forEach(visitor);
-  }
-
-  @Override
-  public int cleanupIncomplete() {
-    return inner.cleanupIncomplete();
-  }
-
-  /** The wrapped store. */
-  public BlobStore inner() {
-    return inner;
-  }
-
-  @Override
-  public void close() {
-    inner.close();
+    return writes.record(digest, () -> delegate().stat(digest).isPresent());
   }
 }

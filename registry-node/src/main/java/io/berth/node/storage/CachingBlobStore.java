@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * Keeps small blobs (GOPROXY .info/.mod files, manifests) in memory in front of another store.
@@ -16,13 +15,12 @@ import java.util.function.Consumer;
  * invalidates it. Memory is bounded by total bytes ({@code maxBytes}); only blobs up to {@code
  * maxBlobBytes} are cached.
  */
-public final class CachingBlobStore implements BlobStore {
-  private final BlobStore inner;
+public final class CachingBlobStore extends ForwardingBlobStore {
   private final Cache<Digest, byte[]> cache;
   private final long maxBlobBytes;
 
   public CachingBlobStore(BlobStore inner, long maxBytes, long maxBlobBytes) {
-    this.inner = inner;
+    super(inner);
     this.maxBlobBytes = maxBlobBytes;
     this.cache =
         Caffeine.newBuilder()
@@ -32,27 +30,12 @@ public final class CachingBlobStore implements BlobStore {
   }
 
   @Override
-  public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
-    return inner.put(in, expectation);
-  }
-
-  @Override
-  public StoredBlob adopt(java.nio.file.Path file, PutExpectation expectation) throws IOException {
-    return inner.adopt(file, expectation);
-  }
-
-  @Override
-  public Optional<StoredBlob> stat(Digest digest) {
-    return inner.stat(digest);
-  }
-
-  @Override
   public Optional<BlobReader> open(Digest digest) {
     byte[] hit = cache.getIfPresent(digest);
     if (hit != null) {
       return Optional.of(new MemoryBlobReader(hit));
     }
-    Optional<BlobReader> r = inner.open(digest);
+    Optional<BlobReader> r = super.open(digest);
     if (r.isEmpty() || r.get().size() > maxBlobBytes) {
       return r;
     }
@@ -68,39 +51,19 @@ public final class CachingBlobStore implements BlobStore {
   @Override
   public boolean delete(Digest digest) {
     cache.invalidate(digest);
-    return inner.delete(digest);
-  }
-
-  @Override
-  public boolean touch(Digest digest) {
-    return inner.touch(digest);
+    return super.delete(digest);
   }
 
   @Override
   public boolean quarantine(Digest digest) {
     cache.invalidate(digest);
-    return inner.quarantine(digest);
-  }
-
-  @Override
-  public void forEach(Consumer<StoredBlob> visitor) {
-    inner.forEach(visitor);
-  }
-
-  @Override
-  public int cleanupIncomplete() {
-    return inner.cleanupIncomplete();
+    return super.quarantine(digest);
   }
 
   @Override
   public void close() {
     cache.invalidateAll();
-    inner.close();
-  }
-
-  /** The wrapped store. */
-  public BlobStore inner() {
-    return inner;
+    super.close();
   }
 
   private record MemoryBlobReader(byte[] bytes) implements BlobReader {

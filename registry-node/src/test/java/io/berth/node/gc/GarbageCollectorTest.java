@@ -285,49 +285,28 @@ class GarbageCollectorTest {
     }
   }
 
-  /** A store that runs {@code then} right after each put, before the put returns. */
-  record AfterPut(FileBlobStore inner, java.util.function.Consumer<StoredBlob> then)
-      implements io.berth.node.storage.BlobStore {
+  /**
+   * A store that runs {@code then} right after each put (an adopted file streams through put, as
+   * with the interface's default), before the put returns. It leaves {@code inner} open.
+   */
+  static final class AfterPut extends io.berth.node.storage.ForwardingBlobStore {
+    private final java.util.function.Consumer<StoredBlob> then;
+
+    AfterPut(FileBlobStore inner, java.util.function.Consumer<StoredBlob> then) {
+      super(inner);
+      this.then = then;
+    }
+
     @Override
     public StoredBlob put(java.io.InputStream in, PutExpectation e) throws java.io.IOException {
-      StoredBlob b = inner.put(in, e);
+      StoredBlob b = super.put(in, e);
       then.accept(b);
       return b;
     }
 
     @Override
-    public java.util.Optional<StoredBlob> stat(Digest d) {
-      return inner.stat(d);
-    }
-
-    @Override
-    public java.util.Optional<io.berth.node.storage.BlobReader> open(Digest d) {
-      return inner.open(d);
-    }
-
-    @Override
-    public boolean delete(Digest d) {
-      return inner.delete(d);
-    }
-
-    @Override
-    public boolean touch(Digest d) {
-      return inner.touch(d);
-    }
-
-    @Override
-    public boolean quarantine(Digest d) {
-      return inner.quarantine(d);
-    }
-
-    @Override
-    public void forEach(java.util.function.Consumer<StoredBlob> v) {
-      inner.forEach(v);
-    }
-
-    @Override
-    public int cleanupIncomplete() {
-      return inner.cleanupIncomplete();
+    public StoredBlob adopt(Path file, PutExpectation e) throws java.io.IOException {
+      return adoptThroughPut(file, e);
     }
 
     @Override

@@ -3,15 +3,16 @@ package io.berth.node.testsupport;
 import io.berth.common.Digest;
 import io.berth.node.storage.BlobReader;
 import io.berth.node.storage.BlobStore;
+import io.berth.node.storage.ForwardingBlobStore;
 import io.berth.node.storage.PutExpectation;
 import io.berth.node.storage.StoredBlob;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * Wraps a real blob store and injects read faults for chosen digests: opening the content fails at
@@ -20,13 +21,12 @@ import java.util.function.Consumer;
  * a faulty digest offer no local file, so the HTTP layer streams them instead of sending the file
  * with zero-copy.
  */
-public final class FaultyBlobStore implements BlobStore {
-  private final BlobStore inner;
+public final class FaultyBlobStore extends ForwardingBlobStore {
   private final Map<Digest, Long> failAfter = new ConcurrentHashMap<>();
   private volatile boolean failPuts;
 
   public FaultyBlobStore(BlobStore inner) {
-    this.inner = inner;
+    super(inner);
   }
 
   /** Reads of {@code digest} fail after {@code bytes} bytes (0: opening fails). */
@@ -51,17 +51,21 @@ public final class FaultyBlobStore implements BlobStore {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       throw new IOException("injected storage write error");
     }
-    return inner.put(in, expectation);
+    return super.put(in, expectation);
   }
 
+  /**
+   * Streams the file through {@link #put} (as a plain store's default adopt does), so injected put
+   * faults fail adopted uploads too.
+   */
   @Override
-  public Optional<StoredBlob> stat(Digest digest) {
-    return inner.stat(digest);
+  public StoredBlob adopt(Path file, PutExpectation expectation) throws IOException {
+    return adoptThroughPut(file, expectation);
   }
 
   @Override
   public Optional<BlobReader> open(Digest digest) {
-    Optional<BlobReader> r = inner.open(digest);
+    Optional<BlobReader> r = super.open(digest);
     Long after = failAfter.get(digest);
     if (r.isEmpty() || after == null) {
       return r;
@@ -82,41 +86,6 @@ public final class FaultyBlobStore implements BlobStore {
             return new FailingStream(real.openRange(offset, length), after);
           }
         });
-  }
-
-  @Override
-  public boolean delete(Digest digest) {
-    return inner.delete(digest);
-  }
-
-  @Override
-  public boolean touch(Digest digest) {
-    return inner.touch(digest);
-  }
-
-  @Override
-  public boolean reference(Digest digest) {
-    return inner.reference(digest);
-  }
-
-  @Override
-  public boolean quarantine(Digest digest) {
-    return inner.quarantine(digest);
-  }
-
-  @Override
-  public void forEach(Consumer<StoredBlob> visitor) {
-    inner.forEach(visitor);
-  }
-
-  @Override
-  public int cleanupIncomplete() {
-    return inner.cleanupIncomplete();
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 
   private static final class FailingStream extends FilterInputStream {

@@ -4,9 +4,8 @@ import io.berth.common.Digest;
 import io.berth.node.storage.BlobReader;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.BoundedInputStream;
-import io.berth.node.storage.PutExpectation;
+import io.berth.node.storage.ForwardingBlobStore;
 import io.berth.node.storage.StorageException;
-import io.berth.node.storage.StoredBlob;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +34,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,12 +60,11 @@ import org.slf4j.LoggerFactory;
  * scanning the directory and deletes leftover temporary files) eviction order is approximately
  * kept. A local disk failure never fails a read: the blob is then streamed from the remote store.
  */
-public final class DiskCacheBlobStore implements BlobStore {
+public final class DiskCacheBlobStore extends ForwardingBlobStore {
   private static final Logger log = LoggerFactory.getLogger(DiskCacheBlobStore.class);
   private static final int BUFFER = 256 * 1024;
   private static final long PERSIST_ACCESS_MILLIS = 3_600_000L;
 
-  private final BlobStore inner;
   private final Path blobs;
   private final Path tmp;
   private final long maxBytes;
@@ -93,7 +90,7 @@ public final class DiskCacheBlobStore implements BlobStore {
    */
   public DiskCacheBlobStore(
       BlobStore inner, Path dir, long maxBytes, long maxBlobBytes, MeterRegistry metrics) {
-    this.inner = inner;
+    super(inner);
     this.blobs = dir.resolve("blobs");
     this.tmp = dir.resolve("tmp");
     this.maxBytes = maxBytes;
@@ -123,37 +120,12 @@ public final class DiskCacheBlobStore implements BlobStore {
     evictIfOver();
   }
 
-  // ------------------------------------------------------------------ pass-through
-
-  @Override
-  public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
-    return inner.put(in, expectation);
-  }
-
-  @Override
-  public Optional<StoredBlob> stat(Digest digest) {
-    return inner.stat(digest);
-  }
-
-  @Override
-  public boolean touch(Digest digest) {
-    return inner.touch(digest);
-  }
-
-  @Override
-  public boolean reference(Digest digest) {
-    return inner.reference(digest);
-  }
-
-  @Override
-  public void forEach(Consumer<StoredBlob> visitor) {
-    inner.forEach(visitor);
-  }
+  // ---------------------------------------- removals (every other write is forwarded)
 
   @Override
   public boolean delete(Digest digest) {
     invalidate(digest);
-    boolean removed = inner.delete(digest);
+    boolean removed = super.delete(digest);
     // a read that started before the remote delete may have filled the cache meanwhile
     invalidate(digest);
     return removed;
@@ -162,19 +134,14 @@ public final class DiskCacheBlobStore implements BlobStore {
   @Override
   public boolean quarantine(Digest digest) {
     invalidate(digest);
-    boolean moved = inner.quarantine(digest);
+    boolean moved = super.quarantine(digest);
     invalidate(digest);
     return moved;
   }
 
   @Override
   public int cleanupIncomplete() {
-    return inner.cleanupIncomplete() + removeTemporaryFiles();
-  }
-
-  @Override
-  public void close() {
-    inner.close();
+    return super.cleanupIncomplete() + removeTemporaryFiles();
   }
 
   // ------------------------------------------------------------------ reads
@@ -196,7 +163,7 @@ public final class DiskCacheBlobStore implements BlobStore {
       log.warn("cached copy of {} has the wrong size or is gone; reading it again", digest);
       drop(digest, e);
     }
-    Optional<BlobReader> remote = inner.open(digest);
+    Optional<BlobReader> remote = super.open(digest);
     if (remote.isEmpty()) {
       return remote;
     }
@@ -223,11 +190,6 @@ public final class DiskCacheBlobStore implements BlobStore {
   /** How many blobs the cache holds. */
   public int cachedCount() {
     return entries.size();
-  }
-
-  /** The remote store behind the cache. */
-  public BlobStore inner() {
-    return inner;
   }
 
   /**
@@ -593,7 +555,7 @@ public final class DiskCacheBlobStore implements BlobStore {
         return openFile(entry.file, offset, length);
       } catch (NoSuchFileException evicted) {
         BlobReader remote =
-            inner
+            delegate()
                 .open(digest)
                 .orElseThrow(
                     () -> new StorageException("blob " + digest + " was removed from the store"));
