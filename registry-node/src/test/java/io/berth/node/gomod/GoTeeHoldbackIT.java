@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.common.ModulePath;
-import io.berth.node.bootstrap.NodeAssembly;
-import io.berth.node.testsupport.StaticGoProxy;
-import io.berth.node.testsupport.TestNodes;
+import io.berth.node.testsupport.GoUpstreamNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +14,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,8 +31,7 @@ class GoTeeHoldbackIT {
   static final String BAD = "example.com/aligned/junk";
 
   @TempDir static Path tmp;
-  StaticGoProxy upstream;
-  NodeAssembly node;
+  GoUpstreamNode setup;
   final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -49,19 +45,13 @@ class GoTeeHoldbackIT {
     byte[] junk = new byte[4 * 64 * 1024]; // 256 KiB: four full response chunks, not a zip
     new Random(11).nextBytes(junk);
     Files.write(dir.resolve("v1.0.0.zip"), junk);
-    upstream = new StaticGoProxy(tmp.resolve("tree"));
-    node =
-        TestNodes.start(
-            tmp.resolve("node"), c -> c.withGo(TestNodes.go(upstream.url(), List.of(), 60)));
+    setup = GoUpstreamNode.start(tmp.resolve("tree"), tmp.resolve("node"));
   }
 
   @AfterAll
   void stop() {
-    if (node != null) {
-      node.close();
-    }
-    if (upstream != null) {
-      upstream.close();
+    if (setup != null) {
+      setup.close();
     }
   }
 
@@ -70,7 +60,7 @@ class GoTeeHoldbackIT {
     String path = "/" + ModulePath.escape(BAD) + "/@v/v1.0.0.zip";
     for (int i = 0; i < 3; i++) {
       HttpRequest req =
-          HttpRequest.newBuilder(URI.create(TestNodes.url(node) + path))
+          HttpRequest.newBuilder(URI.create(setup.url() + path))
               .timeout(Duration.ofSeconds(60))
               .build();
       try {
@@ -82,11 +72,11 @@ class GoTeeHoldbackIT {
             .isNotInstanceOf(HttpTimeoutException.class);
       }
     }
-    assertThat(upstream.count(path)).as("each request tried a new fill").isEqualTo(3);
+    assertThat(setup.upstream().count(path)).as("each request tried a new fill").isEqualTo(3);
     assertThatThrownBy(
             () ->
                 client.send(
-                    HttpRequest.newBuilder(URI.create(TestNodes.url(node) + path))
+                    HttpRequest.newBuilder(URI.create(setup.url() + path))
                         .timeout(Duration.ofSeconds(60))
                         .build(),
                     HttpResponse.BodyHandlers.ofByteArray()))

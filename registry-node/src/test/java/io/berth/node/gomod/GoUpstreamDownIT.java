@@ -3,12 +3,10 @@ package io.berth.node.gomod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.common.ModulePath;
-import io.berth.node.bootstrap.NodeAssembly;
 import io.berth.node.testsupport.GoModules;
 import io.berth.node.testsupport.GoTool;
+import io.berth.node.testsupport.GoUpstreamNode;
 import io.berth.node.testsupport.Http;
-import io.berth.node.testsupport.StaticGoProxy;
-import io.berth.node.testsupport.TestNodes;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +28,7 @@ class GoUpstreamDownIT {
   static final String MOD = "example.org/down/lister";
 
   @TempDir static Path tmp;
-  StaticGoProxy upstream;
-  NodeAssembly node;
+  GoUpstreamNode setup;
 
   @BeforeAll
   void start() throws Exception {
@@ -48,41 +45,33 @@ class GoUpstreamDownIT {
               "l.go",
               "package lister\n\nconst V = \"" + v + "\"\n"));
     }
-    upstream = new StaticGoProxy(tree);
-    node =
-        TestNodes.start(
-            tmp.resolve("node"), c -> c.withGo(TestNodes.go(upstream.url(), List.of(), 60)));
+    setup = GoUpstreamNode.start(tree, tmp.resolve("node"));
   }
 
   @AfterAll
   void stop() {
-    if (node != null) {
-      node.close();
-    }
-    if (upstream != null) {
-      upstream.close();
+    if (setup != null) {
+      setup.close();
     }
   }
 
   @Test
   void listIsServedFromLocalVersionsWhenTheUpstreamIsDownAndListWasNeverCached() throws Exception {
-    GoTool go =
-        new GoTool(tmp.resolve("go1")).env("GOPROXY", TestNodes.url(node)).env("GOSUMDB", "off");
+    GoTool go = new GoTool(tmp.resolve("go1")).env("GOPROXY", setup.url()).env("GOSUMDB", "off");
     GoTool.Result dl = go.run(tmp, "mod", "download", "-json", MOD + "@v1.0.0", MOD + "@v1.2.0");
     assertThat(dl.ok()).as(dl.stderr() + dl.stdout()).isTrue();
     String listPath = "/" + ModulePath.escape(MOD) + "/@v/list";
-    assertThat(upstream.count(listPath)).as("list was never asked upstream").isZero();
+    assertThat(setup.upstream().count(listPath)).as("list was never asked upstream").isZero();
 
-    upstream.close();
-    HttpResponse<String> list = Http.get(TestNodes.url(node) + listPath);
+    setup.upstream().close();
+    HttpResponse<String> list = Http.get(setup.url() + listPath);
     assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
     assertThat(list.body().lines()).containsExactly("v1.0.0", "v1.2.0");
     assertThat(list.headers().firstValue("Warning")).get().asString().contains("stale");
 
     Path work = Files.createDirectories(tmp.resolve("work"));
     Files.writeString(work.resolve("go.mod"), "module example.org/work\n\ngo 1.19\n");
-    GoTool cold =
-        new GoTool(tmp.resolve("go2")).env("GOPROXY", TestNodes.url(node)).env("GOSUMDB", "off");
+    GoTool cold = new GoTool(tmp.resolve("go2")).env("GOPROXY", setup.url()).env("GOSUMDB", "off");
     GoTool.Result versions = cold.run(work, "list", "-m", "-versions", MOD);
     assertThat(versions.ok()).as(versions.stderr()).isTrue();
     assertThat(versions.stdout().trim()).isEqualTo(MOD + " v1.0.0 v1.2.0");
