@@ -8,6 +8,7 @@ import io.berth.common.Digest;
 import io.berth.node.storage.BlobReader;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.BlobStoreContract;
+import io.berth.node.storage.ForwardingBlobStore;
 import io.berth.node.storage.PutExpectation;
 import io.berth.node.storage.StorageException;
 import io.berth.node.storage.StoredBlob;
@@ -30,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -340,32 +340,26 @@ class DiskCacheBlobStoreTest extends BlobStoreContract {
   }
 
   /** Delegates to a file store and counts opens and content reads. */
-  static final class CountingStore implements BlobStore {
-    final BlobStore inner;
+  static final class CountingStore extends ForwardingBlobStore {
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger contentReads = new AtomicInteger();
     volatile boolean slowReads;
     volatile CountDownLatch gate;
 
     CountingStore(BlobStore inner) {
-      this.inner = inner;
+      super(inner);
     }
 
+    /** Streams the file through {@link #put}, as the interface's default adopt does. */
     @Override
-    public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
-      return inner.put(in, expectation);
-    }
-
-    @Override
-    public Optional<StoredBlob> stat(Digest digest) {
-      return inner.stat(digest);
+    public StoredBlob adopt(Path file, PutExpectation expectation) throws IOException {
+      return adoptThroughPut(file, expectation);
     }
 
     @Override
     public Optional<BlobReader> open(Digest digest) {
       opens.incrementAndGet();
-      return inner
-          .open(digest)
+      return super.open(digest)
           .map(
               r ->
                   new BlobReader() {
@@ -407,36 +401,6 @@ class DiskCacheBlobStoreTest extends BlobStoreContract {
                       return r.localFile();
                     }
                   });
-    }
-
-    @Override
-    public boolean delete(Digest digest) {
-      return inner.delete(digest);
-    }
-
-    @Override
-    public boolean touch(Digest digest) {
-      return inner.touch(digest);
-    }
-
-    @Override
-    public boolean quarantine(Digest digest) {
-      return inner.quarantine(digest);
-    }
-
-    @Override
-    public void forEach(Consumer<StoredBlob> visitor) {
-      inner.forEach(visitor);
-    }
-
-    @Override
-    public int cleanupIncomplete() {
-      return inner.cleanupIncomplete();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
     }
   }
 }
