@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +29,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
 
   private final ChangeLog changes;
   private final ChangeSubscriber subscriber;
+  private final Counter invalid;
   private final Map<ChangeLog.ApplyResult, Counter> counters =
       new EnumMap<>(ChangeLog.ApplyResult.class);
   private final Map<Outcome, Timer> waits = new EnumMap<>(Outcome.class);
@@ -69,6 +71,11 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
               .tag("result", r.name().toLowerCase(Locale.ROOT))
               .register(metrics));
     }
+    invalid =
+        Counter.builder("berth_events_applied")
+            .description("remote change events by apply result")
+            .tag("result", "invalid")
+            .register(metrics);
     for (Outcome o : Outcome.values()) {
       waits.put(
           o,
@@ -133,8 +140,9 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
 
   @Override
   protected void runOnce() throws InterruptedException {
-    List<ChangeEvent> events = subscriber.poll(Duration.ofMillis(100));
+    List<ChangeEvent> polled = subscriber.poll(Duration.ofMillis(100));
     everPolled = true;
+    List<ChangeEvent> events = valid(polled);
     if (!events.isEmpty() && applyDelayMillis > 0) {
       Thread.sleep(applyDelayMillis);
     }
@@ -158,7 +166,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
       applied = now;
       progress.notifyAll();
     }
-    if (!events.isEmpty()) {
+    if (!polled.isEmpty()) {
       subscriber.commit();
     }
     if (any[0]) {
@@ -169,6 +177,42 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
       changes.recordCaughtUp();
       log.info("event applier caught up with the region log");
     }
+  }
+
+  /**
+   * The polled events that pass {@link EventValidation}. A malformed one (a bad digest, tag,
+   * repository name, module path or version, written by a faulty node or client of the region
+   * topic) is skipped: counted as {@code berth_events_applied{result="invalid"}}, logged with its
+   * origin and the offending field, never applied. Applying it would either store a value that
+   * breaks later reads and garbage collection, or fail the batch and be retried forever, stopping
+   * the region's applier (ADR 0016). Events of a newer schema pass: the change log counts them
+   * unsupported.
+   */
+  private List<ChangeEvent> valid(List<ChangeEvent> polled) {
+    List<ChangeEvent> out = null;
+    for (int i = 0; i < polled.size(); i++) {
+      ChangeEvent e = polled.get(i);
+      try {
+        EventValidation.check(e);
+      } catch (UnsupportedEventException newer) {
+        // applied as before: the change log answers UNSUPPORTED
+      } catch (InvalidEventException bad) {
+        invalid.increment();
+        log.error(
+            "skipping invalid event {}: {}; it is not applied (fix the node or client that wrote"
+                + " it to the region topic)",
+            bad.event(),
+            bad.problem());
+        if (out == null) {
+          out = new ArrayList<>(polled.subList(0, i));
+        }
+        continue;
+      }
+      if (out != null) {
+        out.add(e);
+      }
+    }
+    return out == null ? polled : out;
   }
 
   @Override

@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.berth.common.ChangeEvents;
 import io.berth.common.Digest;
 import io.berth.node.events.ChangePublisher;
+import io.berth.node.events.EventValidation;
+import io.berth.node.events.InvalidEventException;
 import io.berth.node.index.ChangeLog;
 import io.berth.node.storage.BlobReader;
 import io.berth.node.storage.BlobStore;

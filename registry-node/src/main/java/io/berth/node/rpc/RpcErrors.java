@@ -30,7 +30,7 @@ final class RpcErrors {
       s = Status.FAILED_PRECONDITION;
     } else if (e instanceof BlobRejectedException) {
       s = Status.DATA_LOSS;
-    } else if (e instanceof io.berth.node.replication.UnsupportedEventException) {
+    } else if (e instanceof io.berth.node.events.UnsupportedEventException) {
       s = Status.UNIMPLEMENTED;
     } else if (e instanceof IllegalArgumentException) {
       s = Status.INVALID_ARGUMENT;

@@ -567,4 +567,62 @@ class ChangeLogKafkaIT {
       }
     }
   }
+
+  @Test
+  @Order(8)
+  void aMalformedEventInTheTopicIsSkippedAndTheNodeKeepsApplyingAndServing() throws Exception {
+    String topic = "berth.eu.changes.poison";
+    try (NodeAssembly pa = new NodeAssembly(config("pa", topic, 0, 0, 1_000)).start();
+        NodeAssembly pb = new NodeAssembly(config("pb", topic, 0, 0, 1_000)).start()) {
+      // a tag event with a digest that is not one, written straight to the region topic as a
+      // faulty node or a client with write access to the topic could
+      ChangeEvent poison =
+          ChangeEvent.newBuilder()
+              .setSchema(1)
+              .setOriginRegion("eu")
+              .setOriginNode("intruder")
+              .setOriginIncarnation("x")
+              .setSeq(1)
+              .setHlc(
+                  io.berth.proto.events.v1.Hlc.newBuilder()
+                      .setWallMillis(System.currentTimeMillis()))
+              .setKey("oci:poison/app:v1")
+              .setTagSet(
+                  io.berth.proto.events.v1.TagSet.newBuilder()
+                      .setRepository("poison/app")
+                      .setTag("v1")
+                      .setDigest("sha256:zz"))
+              .build();
+      Properties p = new Properties();
+      p.put("bootstrap.servers", kafka.bootstrap());
+      try (var producer =
+          new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+              p,
+              new org.apache.kafka.common.serialization.StringSerializer(),
+              new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        producer
+            .send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    topic, poison.getKey(), poison.toByteArray()))
+            .get(30, TimeUnit.SECONDS);
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> applied(pa, "invalid") == 1);
+      // the applier goes on: a version published on pb after the poison is served by pa
+      publish(pb, "corp.example.com/after-poison", "v1.0.0", "after");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  Http.get(TestNodes.url(pa) + "/corp.example.com/after-poison/@v/list")
+                      .body()
+                      .contains("v1.0.0"));
+      assertThat(ready(pa)).isEqualTo(200);
+      OciClient.Response tag = new OciClient(TestNodes.url(pa)).get("/v2/poison/app/manifests/v1");
+      assertThat(tag.status()).as("the malformed tag was never applied").isEqualTo(404);
+      assertThat(tag.errorCode()).isEqualTo("MANIFEST_UNKNOWN");
+      assertThat(applied(pb, "invalid")).as("every node of the region skips it").isEqualTo(1);
+      assertThat(Http.get(TestNodes.url(pa) + "/metrics").body())
+          .containsPattern("berth_events_applied_total\\{result=\"invalid\",?\\} 1\\.0");
+    }
+  }
 }

@@ -57,7 +57,7 @@ class EventApplierTest {
                     ModuleVersionRecord.newBuilder()
                         .setModulePath("example.com/m")
                         .setVersion("v1.0." + seq)
-                        .setZipDigest("sha256:0" + seq)))
+                        .setZipDigest(String.format("sha256:%064x", seq))))
         .build();
   }
 
@@ -90,6 +90,35 @@ class EventApplierTest {
       }
       assertThat(applied("applied")).isEqualTo(3);
       assertThat(applied("duplicate")).as("event 1 came again after the rewind").isEqualTo(1);
+      assertThat(applier.caughtUp()).isTrue();
+    }
+  }
+
+  @Test
+  void aMalformedEventIsSkippedAndCountedAndTheEventsAroundItAreApplied() {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    log.append(event(1));
+    // a bad zip digest, as a faulty node or client might write it to the region topic
+    ChangeEvent bad = event(2);
+    log.append(
+        bad.toBuilder()
+            .setGoVersionStored(
+                bad.getGoVersionStored().toBuilder()
+                    .setRecord(
+                        bad.getGoVersionStored().getRecord().toBuilder()
+                            .setZipDigest("sha256:not-hex")))
+            .build());
+    log.append(event(3));
+    try (EventApplier applier = new EventApplier(changes, log, metrics, () -> {}).start()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 3);
+      assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0.1")).isPresent();
+      assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0.2"))
+          .as("the malformed event is not applied")
+          .isEmpty();
+      assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0.3")).isPresent();
+      assertThat(applied("invalid")).isEqualTo(1);
+      assertThat(applied("applied")).isEqualTo(2);
+      assertThat(log.rewinds()).as("no failed batch, no retry loop").isZero();
       assertThat(applier.caughtUp()).isTrue();
     }
   }

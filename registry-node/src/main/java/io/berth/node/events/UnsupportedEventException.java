@@ -1,4 +1,4 @@
-package io.berth.node.replication;
+package io.berth.node.events;
 
 /**
  * A remote event carries a change this build does not know (written by a newer schema): the node

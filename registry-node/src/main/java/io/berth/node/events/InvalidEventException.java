@@ -1,4 +1,4 @@
-package io.berth.node.replication;
+package io.berth.node.events;
 
 /**
  * A remote event handed to this node has a malformed field; it was neither applied nor republished.

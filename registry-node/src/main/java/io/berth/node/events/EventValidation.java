@@ -1,4 +1,4 @@
-package io.berth.node.replication;
+package io.berth.node.events;
 
 import io.berth.common.ChangeEvents;
 import io.berth.common.Digest;
