@@ -12,10 +12,12 @@ import java.nio.file.Path;
 
 /**
  * The blob store writers use: every {@link #put} and {@link #touch} refreshes the blob's time and
- * records the digest in {@link RecentWrites}, then checks, under the digest's GC lock, that the
- * blob is still there. So a blob a writer is about to reference is either seen by garbage
- * collection as just written (and kept), or was deleted before the writer's check, which then fails
- * with a retryable {@link StorageException} before any index entry is written (ADR 0008).
+ * records the digest in {@link RecentWrites} under the digest's GC lock: a put when the store has
+ * verified the content, before the blob is visible; a touch (and a put into a store that does not
+ * report its verified digest) afterwards, followed by a check that the blob is still there. So a
+ * blob a writer is about to reference is either seen by garbage collection as just written (and
+ * kept), or was deleted before the writer's check, which then fails with a retryable {@link
+ * StorageException} before any index entry is written (ADR 0008).
  */
 public final class GuardedBlobStore extends ForwardingBlobStore {
   private final RecentWrites writes;
@@ -27,11 +29,13 @@ public final class GuardedBlobStore extends ForwardingBlobStore {
 
   /**
    * Stores through the inner store, recording the digest as soon as the store has verified it and
-   * before the blob is visible under its final key, then checks the blob is still there. So a
-   * collection that lists the new blob before the writer returns (its modified time, the time of
-   * the last write to its temporary file, can be older than the run's cutoff when the grace period
-   * is shorter than the store's fsyncs) still keeps it. A digest known in advance (OCI pushes) is
-   * recorded before storing too.
+   * before the blob is visible under its final key. So a collection that lists the new blob before
+   * the writer returns (its modified time, the time of the last write to its temporary file, can be
+   * older than the run's cutoff when the grace period is shorter than the store's fsyncs) still
+   * keeps it. A digest known in advance (OCI pushes) is recorded before storing too. A store that
+   * does not report its verified digest (see {@link PutExpectation#verify}) gets the older check
+   * instead: the digest is recorded after the put, and the blob must still be there (one more stat,
+   * a HEAD on S3), else the put fails with a retryable {@link StorageException}.
    */
   @Override
   public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
@@ -52,7 +56,18 @@ public final class GuardedBlobStore extends ForwardingBlobStore {
     if (expectation.digest() != null) {
       writes.record(expectation.digest(), () -> null);
     }
-    StoredBlob b = store.run(expectation.whenVerified(d -> writes.record(d, () -> null)));
+    boolean[] told = {false};
+    StoredBlob b =
+        store.run(
+            expectation.whenVerified(
+                d -> {
+                  writes.record(d, () -> null);
+                  told[0] = true;
+                }));
+    if (told[0]) {
+      // recorded before the blob was visible: no run on this node can have deleted it since
+      return b;
+    }
     writes.record(
         b.digest(),
         () -> {

@@ -105,13 +105,43 @@ class GarbageCollectorTest {
 
   @Test
   void aWriterWhoseBlobWasDeletedUnderItFailsRetryably() throws Exception {
-    // GC's delete lands between the writer's refresh (inside put) and the guarded check
+    // a store that does not report its verified digest gets the check after the put; GC's delete
+    // lands between the writer's refresh (inside put) and that check
     GuardedBlobStore guarded =
-        new GuardedBlobStore(new AfterPut(files, b -> files.delete(b.digest())), writes);
+        new GuardedBlobStore(
+            new AfterPut(files, b -> files.delete(b.digest())) {
+              @Override
+              public StoredBlob put(java.io.InputStream in, PutExpectation e)
+                  throws java.io.IOException {
+                return super.put(
+                    in, new PutExpectation(e.digest(), e.algorithm(), e.size(), e.maxSize(), null));
+              }
+            },
+            writes);
     assertThatThrownBy(
             () -> guarded.put(new ByteArrayInputStream(new byte[] {7}), PutExpectation.any()))
         .isInstanceOf(StorageException.class)
         .hasMessageContaining("garbage collection");
+  }
+
+  @Test
+  void aPutIntoAStoreThatReportsItsVerifiedDigestIsNotCheckedAgain() throws Exception {
+    // the digest was recorded before the blob became visible, so no stat (a HEAD on S3) follows
+    int[] stats = {0};
+    GuardedBlobStore guarded =
+        new GuardedBlobStore(
+            new io.berth.node.storage.ForwardingBlobStore(files) {
+              @Override
+              public java.util.Optional<StoredBlob> stat(Digest d) {
+                stats[0]++;
+                return super.stat(d);
+              }
+            },
+            writes);
+    StoredBlob b = guarded.put(new ByteArrayInputStream(new byte[] {9, 9}), PutExpectation.any());
+    assertThat(stats[0]).isZero();
+    assertThat(writes.isRecent(b.digest())).isTrue();
+    assertThat(files.stat(b.digest())).isPresent();
   }
 
   @Test
@@ -289,7 +319,7 @@ class GarbageCollectorTest {
    * A store that runs {@code then} right after each put (an adopted file streams through put, as
    * with the interface's default), before the put returns. It leaves {@code inner} open.
    */
-  static final class AfterPut extends io.berth.node.storage.ForwardingBlobStore {
+  static class AfterPut extends io.berth.node.storage.ForwardingBlobStore {
     private final java.util.function.Consumer<StoredBlob> then;
 
     AfterPut(FileBlobStore inner, java.util.function.Consumer<StoredBlob> then) {
