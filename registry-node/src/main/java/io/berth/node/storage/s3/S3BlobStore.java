@@ -158,7 +158,6 @@ public final class S3BlobStore implements BlobStore {
     this.http =
         new OkHttpClient.Builder()
             .dispatcher(dispatcher)
-            .socketFactory(new NoDelaySocketFactory())
             .connectionPool(new okhttp3.ConnectionPool(128, 5, TimeUnit.MINUTES))
             .connectTimeout(Duration.ofSeconds(Math.min(10, timeoutSeconds)))
             .readTimeout(Duration.ofSeconds(timeoutSeconds))
