@@ -64,18 +64,9 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     this.subscriber = subscriber;
     this.onApplied = onApplied;
     for (ChangeLog.ApplyResult r : ChangeLog.ApplyResult.values()) {
-      counters.put(
-          r,
-          Counter.builder("berth_events_applied")
-              .description("remote change events by apply result")
-              .tag("result", r.name().toLowerCase(Locale.ROOT))
-              .register(metrics));
+      counters.put(r, appliedCounter(metrics, r.name().toLowerCase(Locale.ROOT)));
     }
-    invalid =
-        Counter.builder("berth_events_applied")
-            .description("remote change events by apply result")
-            .tag("result", "invalid")
-            .register(metrics);
+    invalid = appliedCounter(metrics, "invalid");
     for (Outcome o : Outcome.values()) {
       waits.put(
           o,
@@ -98,6 +89,13 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
         .register(metrics);
     Gauge.builder("berth_events_caught_up", this, a -> a.caughtUp ? 1 : 0)
         .description("1 once the applier has applied what the region log held at start")
+        .register(metrics);
+  }
+
+  private static Counter appliedCounter(MeterRegistry metrics, String result) {
+    return Counter.builder("berth_events_applied")
+        .description("remote change events by apply result")
+        .tag("result", result)
         .register(metrics);
   }
 

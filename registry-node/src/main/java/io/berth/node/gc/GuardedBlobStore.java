@@ -68,17 +68,10 @@ public final class GuardedBlobStore extends ForwardingBlobStore {
       // recorded before the blob was visible: no run on this node can have deleted it since
       return b;
     }
-    writes.record(
-        b.digest(),
-        () -> {
-          if (delegate().stat(b.digest()).isEmpty()) {
-            throw new StorageException(
-                "blob "
-                    + b.digest()
-                    + " was removed by garbage collection while being stored; retry");
-          }
-          return null;
-        });
+    if (!reference(b.digest())) {
+      throw new StorageException(
+          "blob " + b.digest() + " was removed by garbage collection while being stored; retry");
+    }
     return b;
   }
 

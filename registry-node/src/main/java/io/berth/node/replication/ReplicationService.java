@@ -65,7 +65,7 @@ public final class ReplicationService {
   /** How many store checks of one request run at the same time. */
   static final int CHECKS_IN_PARALLEL = 8;
 
-  private final Cache<String, Boolean> verified =
+  private final Cache<Digest, Boolean> verified =
       Caffeine.newBuilder().expireAfterWrite(VERIFIED_FOR).maximumSize(100_000).build();
   private final ThreadPoolExecutor checks = checkPool();
 
@@ -137,7 +137,7 @@ public final class ReplicationService {
     for (String d : digests) {
       Digest digest = Digest.parse(d);
       parsed.add(digest);
-      if (verified.getIfPresent(digest.toString()) == null) {
+      if (verified.getIfPresent(digest) == null) {
         unknown.add(digest);
       }
     }
@@ -192,7 +192,7 @@ public final class ReplicationService {
   private boolean touch(Digest d) {
     boolean held = blobs.touch(d);
     if (held) {
-      verified.put(d.toString(), Boolean.TRUE);
+      verified.put(d, Boolean.TRUE);
     }
     return held;
   }
@@ -259,7 +259,7 @@ public final class ReplicationService {
       Optional<StoredBlob> have = blobs.touch(d) ? blobs.stat(d) : Optional.empty();
       if (have.isPresent()) {
         present.increment();
-        verified.put(d.toString(), Boolean.TRUE);
+        verified.put(d, Boolean.TRUE);
         return new WriteOutcome(digest, have.get().size(), true);
       }
       StoredBlob b;
@@ -275,7 +275,7 @@ public final class ReplicationService {
         throw e;
       }
       stored.increment();
-      verified.put(b.digest().toString(), Boolean.TRUE);
+      verified.put(b.digest(), Boolean.TRUE);
       bytes.increment(b.size());
       return new WriteOutcome(b.digest().toString(), b.size(), false);
     }

@@ -433,7 +433,7 @@ public final class S3BlobStore implements BlobStore {
       }
       checkFinalSize(total[0], expectation);
       Digest actual = expectation.verify(md);
-      if (!direct && stat(actual).isPresent() && touch(actual)) {
+      if (!direct && touch(actual)) {
         return statOrFail(actual);
       }
       callOrFail(
