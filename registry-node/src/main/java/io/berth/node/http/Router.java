@@ -50,33 +50,20 @@ public final class Router implements HttpHandler {
       handlerFor(ex.path()).refuse(ex, Refusal.BAD_PATH, problem);
       return;
     }
-    String path = ex.path();
-    for (Route r : routes) {
-      if (r.prefix ? path.startsWith(r.path) : path.equals(r.path)) {
-        ex.route(r.name);
-        r.handler.handle(ex);
-        return;
-      }
-    }
-    ex.route(fallbackName);
-    fallback.handle(ex);
+    Route r = routeFor(ex.path());
+    ex.route(r == null ? fallbackName : r.name);
+    (r == null ? fallback : r.handler).handle(ex);
   }
 
   /** Offers the request to the handler it is routed to; unsafe paths go to a worker. */
   @Override
   public boolean handleInline(Exchange ex) {
-    String path = ex.path();
-    if (unsafePath(path) != null) {
+    if (unsafePath(ex.path()) != null) {
       return false;
     }
-    for (Route r : routes) {
-      if (r.prefix ? path.startsWith(r.path) : path.equals(r.path)) {
-        ex.route(r.name);
-        return r.handler.handleInline(ex);
-      }
-    }
-    ex.route(fallbackName);
-    return fallback.handleInline(ex);
+    Route r = routeFor(ex.path());
+    ex.route(r == null ? fallbackName : r.name);
+    return (r == null ? fallback : r.handler).handleInline(ex);
   }
 
   /** Lets the handler the path is routed to answer in its own protocol's format. */
@@ -86,12 +73,18 @@ public final class Router implements HttpHandler {
   }
 
   private HttpHandler handlerFor(String path) {
+    Route r = routeFor(path);
+    return r == null ? fallback : r.handler;
+  }
+
+  /** The route {@code path} goes to (the first that matches), or null for the fallback. */
+  private Route routeFor(String path) {
     for (Route r : routes) {
       if (r.prefix ? path.startsWith(r.path) : path.equals(r.path)) {
-        return r.handler;
+        return r;
       }
     }
-    return fallback;
+    return null;
   }
 
   /** Returns why a raw request path is unsafe, or null if it is acceptable. */
