@@ -41,7 +41,7 @@ WARMUP=${WARMUP:-20}
 if [ "${1:-}" = "--short" ]; then
   SECONDS_STEADY=3 BURST=10 LARGE_MIB=5 LARGE_COUNT=1 OUTAGE_SECONDS=5 RUNS=1 WARMUP=3
 fi
-for c in curl java sha256sum gzip tar awk; do
+for c in curl java javac sha256sum gzip tar awk; do
   command -v "$c" >/dev/null || {
     echo "bench: '$c' is required" >&2
     exit 2
@@ -80,9 +80,13 @@ run_id="$(date +%s)"
 # image <dir> <MiB>: an OCI layout with one random layer; prints the manifest digest
 image() { "$root/deploy/local/make-image.sh" "$1" v1 "$2" "$1-$RANDOM"; }
 
-# the load driver (bench/ReplicationLag.java, JDK source launcher): pushes with one HTTP client
-# and polls every 2 ms (2 % of the time waited once that is more) from threads, so measuring does not load the machine
-driver() { java -Xmx512m "$root/bench/ReplicationLag.java" "$@"; }
+# the load driver (bench/ReplicationLag.java, compiled once here): pushes with one HTTP client
+# and polls every 2 ms (2 % of the time waited once that is more) from threads, so measuring does
+# not load the machine. Compiled up front rather than run with the source launcher, which
+# compiles at every start: seconds of CPU inside the catch-up window otherwise.
+mkdir -p "$work/driver"
+javac -d "$work/driver" "$root/bench/ReplicationLag.java"
+driver() { java -Xmx512m -cp "$work/driver" ReplicationLag "$@"; }
 
 # layouts <prefix> <count> -> a file of "<tag> <dir>" lines for the driver
 layouts() {

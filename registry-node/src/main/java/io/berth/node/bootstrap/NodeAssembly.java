@@ -106,6 +106,12 @@ public final class NodeAssembly implements AutoCloseable {
   private final PrometheusMeterRegistry metrics;
   private final BlobStore rawBlobStore;
   private final BlobStore blobStore;
+
+  /**
+   * What replication copies are read from: the blobs, without filling the read cache (once each).
+   */
+  private final BlobStore copyReads;
+
   private final RecentWrites recentWrites;
   private final List<BlobReferences> blobReferences = new ArrayList<>();
   private final List<BlobRepairSource> repairSources = new ArrayList<>();
@@ -166,9 +172,11 @@ public final class NodeAssembly implements AutoCloseable {
         new RecentWrites(
             Duration.ofMinutes(Math.max(1, Math.min(60, config.storage().gc().graceMinutes()))),
             200_000);
+    BlobStore cached = wireBlobCache(rawBlobStore);
+    this.copyReads =
+        cached instanceof DiskCacheBlobStore disk ? disk.withoutFillingOnMiss() : cached;
     this.blobStore =
-        new GuardedBlobStore(
-            new CachingBlobStore(wireBlobCache(rawBlobStore), 64L << 20, 64L << 10), recentWrites);
+        new GuardedBlobStore(new CachingBlobStore(cached, 64L << 20, 64L << 10), recentWrites);
     closeables.add(blobStore);
     this.indexStore = new RocksIndexStore(config.storage().indexDir());
     closeables.add(indexStore);
@@ -816,7 +824,7 @@ public final class NodeAssembly implements AutoCloseable {
     closeables.add(regionLog);
     ReplicationRpc rpc =
         new ReplicationRpc(
-            new ReplicationService(blobStore, changeLog, regionLog, fences, metrics));
+            new ReplicationService(blobStore, copyReads, changeLog, regionLog, fences, metrics));
     closeables.add(rpc);
     grpc = wireGrpc(rpc);
   }

@@ -44,6 +44,7 @@ import java.util.function.Consumer;
  */
 public final class ReplicationService {
   private final BlobStore blobs;
+  private final BlobStore reads;
   private final ChangeLog changes;
   private final ChangePublisher regionLog;
   private final LinkFences fences;
@@ -88,7 +89,24 @@ public final class ReplicationService {
       ChangePublisher regionLog,
       LinkFences fences,
       MeterRegistry metrics) {
+    this(blobs, blobs, changes, regionLog, fences, metrics);
+  }
+
+  /**
+   * @param reads the store {@link #read} serves copies from: the same blobs as {@code blobs}, seen
+   *     by a reader that reads each blob once (a node-local read cache is not filled by it)
+   * @param regionLog this region's log (the region topic), or a publisher that applies to the local
+   *     index when the region has no log
+   */
+  public ReplicationService(
+      BlobStore blobs,
+      BlobStore reads,
+      ChangeLog changes,
+      ChangePublisher regionLog,
+      LinkFences fences,
+      MeterRegistry metrics) {
     this.blobs = blobs;
+    this.reads = reads;
     this.changes = changes;
     this.regionLog = regionLog;
     this.fences = fences;
@@ -221,7 +239,7 @@ public final class ReplicationService {
    * @throws IllegalArgumentException for a malformed digest or an offset outside {@code [0, size]}
    */
   public Optional<BlobRead> read(String digest, long offset) throws IOException {
-    Optional<BlobReader> reader = blobs.open(Digest.parse(digest));
+    Optional<BlobReader> reader = reads.open(Digest.parse(digest));
     if (reader.isEmpty()) {
       return Optional.empty();
     }

@@ -45,6 +45,13 @@ public final class LinkWorker implements LinkOwnership.Work {
   private static final Logger log = LoggerFactory.getLogger(LinkWorker.class);
   static final int REPUBLISH_BATCH = 500;
 
+  /**
+   * The longest pause between attempts while a region does not answer. A call to a region that is
+   * down costs next to nothing (a refused connection), and the pause after it returns is time its
+   * catch-up has not begun, so this is shorter than the 5 s cap of other failures.
+   */
+  static final long UNAVAILABLE_MAX_PAUSE_MILLIS = 1_000;
+
   private final ReplicatorConfig.LinkSection config;
   private final Supplier<SourceLog> logs;
   private final RegionClient source;
@@ -75,6 +82,7 @@ public final class LinkWorker implements LinkOwnership.Work {
     state.starting(term.epoch());
     state.deadLetters().restore();
     Backoff backoff = new Backoff();
+    Backoff waiting = new Backoff(100, UNAVAILABLE_MAX_PAUSE_MILLIS);
     ExecutorService copiers =
         Executors.newFixedThreadPool(
             config.concurrency(),
@@ -85,12 +93,12 @@ public final class LinkWorker implements LinkOwnership.Work {
               return t;
             });
     try {
-      if (!announce(fence, term, backoff)) {
+      if (!announce(fence, term, waiting)) {
         return;
       }
       try (SourceLog events = logs.get()) {
         state.running();
-        run(fence, term, events, copiers, backoff);
+        run(fence, term, events, copiers, backoff, waiting);
       }
     } finally {
       copiers.shutdownNow();
@@ -144,7 +152,8 @@ public final class LinkWorker implements LinkOwnership.Work {
       LinkOwnership.Term term,
       SourceLog events,
       ExecutorService copiers,
-      Backoff backoff)
+      Backoff backoff,
+      Backoff waiting)
       throws InterruptedException {
     List<ChangeEvent> batch = null;
     List<ChangeEvent> carry = null;
@@ -209,6 +218,7 @@ public final class LinkWorker implements LinkOwnership.Work {
         batch = null;
         carry = null;
         backoff.reset();
+        waiting.reset();
         state.running();
         state.behind(events.behind(), 0);
       } catch (RegionException.StaleFence e) {
@@ -243,7 +253,7 @@ public final class LinkWorker implements LinkOwnership.Work {
         } else {
           log.warn("{}: {} failed, retrying the batch: {}", config.id(), stage, e.toString());
         }
-        backoff.pause();
+        (e instanceof RegionException.Unavailable ? waiting : backoff).pause();
       }
     }
   }

@@ -13,6 +13,7 @@ import io.berth.proto.node.v1.WriteBlobRequest;
 import io.berth.proto.node.v1.WriteBlobResponse;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
+import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -29,6 +30,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -88,7 +90,44 @@ public final class GrpcRegionClient implements RegionClient {
       lastError = e.getStatus().getCode() + " " + e.getStatus().getDescription();
       channel.resetConnectBackoff();
     }
+
+    /**
+     * Before a call to a node that failed last time: connect now, and wait up to {@code
+     * RECONNECT_WAIT_MILLIS} until the connection is up or the attempt has failed. Without this, a
+     * call made while the channel sits in its reconnect backoff fails at once even though the node
+     * came back meanwhile, and the caller's next attempt is a backoff later.
+     */
+    void reconnectIfDown() {
+      if (up) {
+        return;
+      }
+      channel.resetConnectBackoff();
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECONNECT_WAIT_MILLIS);
+      ConnectivityState s = channel.getState(true);
+      boolean tried = s == ConnectivityState.CONNECTING;
+      while (s != ConnectivityState.READY && !(tried && s == ConnectivityState.TRANSIENT_FAILURE)) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        CountDownLatch changed = new CountDownLatch(1);
+        channel.notifyWhenStateChanged(s, changed::countDown);
+        try {
+          if (!changed.await(left, TimeUnit.NANOSECONDS)) {
+            return;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        s = channel.getState(true);
+        tried |= s == ConnectivityState.CONNECTING;
+      }
+    }
   }
+
+  /** How long a call to a node that failed last time waits for its reconnect attempt. */
+  static final long RECONNECT_WAIT_MILLIS = 500;
 
   /** The call metadata the region's shared token travels in (the nodes' {@code http.grpcToken}). */
   static final Metadata.Key<String> AUTHORIZATION =
@@ -182,6 +221,7 @@ public final class GrpcRegionClient implements RegionClient {
     for (int i = 0; i < nodes.size(); i++) {
       int idx = (start + i) % nodes.size();
       Node n = nodes.get(idx);
+      n.reconnectIfDown();
       try {
         T r = call.apply(n);
         n.up = true;
@@ -210,6 +250,7 @@ public final class GrpcRegionClient implements RegionClient {
     int reached = 0;
     StatusRuntimeException last = null;
     for (Node n : nodes) {
+      n.reconnectIfDown();
       try {
         unary(n).beginTerm(BeginTermRequest.newBuilder().setFence(proto(fence)).build());
         n.up = true;
@@ -331,6 +372,7 @@ public final class GrpcRegionClient implements RegionClient {
   public boolean writeBlob(Fence fence, String digest, long size, InputStream content) {
     int idx = preferred.get() % nodes.size();
     Node n = nodes.get(idx);
+    n.reconnectIfDown();
     try {
       boolean present = write(n, fence, digest, size, content);
       n.up = true;

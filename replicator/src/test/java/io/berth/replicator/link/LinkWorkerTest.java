@@ -275,6 +275,22 @@ class LinkWorkerTest {
   }
 
   @Test
+  void whileTheTargetIsDownItIsAskedAgainAtLeastOnceASecond() {
+    us.down = true;
+    log.events.add(go("eu", "corp.example.com/a", bytes("mod a")));
+    start(link("mirror", null), 1);
+    // backoff 100, 200, 400, 800 ms, then capped at 1 s (other failures: 5 s); the 8th call comes
+    // about 5.5 s in (with the 5 s cap it would be 20 s)
+    await().atMost(Duration.ofSeconds(12)).until(() -> us.calls.size() >= 8);
+    List<Long> at = List.copyOf(us.callNanos);
+    for (int i = 1; i < 8; i++) {
+      assertThat((at.get(i) - at.get(i - 1)) / 1_000_000)
+          .as("ms between call %d and %d to the unavailable target", i, i + 1)
+          .isLessThan(1_500);
+    }
+  }
+
+  @Test
   void aSourceReadThatBreaksResumesAtItsOffset() {
     byte[] big = new byte[300_000];
     new java.util.Random(3).nextBytes(big);

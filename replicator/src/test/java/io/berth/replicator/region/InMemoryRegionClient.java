@@ -28,6 +28,10 @@ public final class InMemoryRegionClient implements RegionClient {
   public final List<ChangeEvent> log = new CopyOnWriteArrayList<>();
   public final List<String> writes = new CopyOnWriteArrayList<>();
   public final List<String> calls = new CopyOnWriteArrayList<>();
+
+  /** {@link System#nanoTime()} of each call, in the order of {@link #calls}. */
+  public final List<Long> callNanos = new CopyOnWriteArrayList<>();
+
   public volatile boolean down;
   private volatile long breakReadsAfter = -1;
   private volatile int breaksLeft;
@@ -59,6 +63,7 @@ public final class InMemoryRegionClient implements RegionClient {
   }
 
   private void up(String what) {
+    callNanos.add(System.nanoTime());
     calls.add(what);
     if (down) {
       throw new RegionException.Unavailable(region + " is down", null);

@@ -178,6 +178,44 @@ class DiskCacheBlobStoreTest extends BlobStoreContract {
   }
 
   @Test
+  void theReadOnceViewStreamsAMissFromTheRemoteStoreWithoutFillingAndServesAHitFromTheFile()
+      throws Exception {
+    BlobStore once = cache().withoutFillingOnMiss();
+    byte[] cold = bytes(100_000, 11);
+    StoredBlob c = put(cold);
+    BlobReader miss = once.open(c.digest()).orElseThrow();
+    assertThat(miss.size()).isEqualTo(cold.length);
+    try (InputStream in = miss.openRange(10, 1000)) {
+      assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(cold, 10, 1010));
+    }
+    assertThat(cache().cachedFile(c.digest())).as("a miss fills nothing").isEmpty();
+    assertThat(cache().cachedBytes()).isZero();
+    assertThat(counter("berth_blob_cache", "bypass")).isEqualTo(1);
+    assertThat(counter("berth_blob_cache", "miss")).isZero();
+
+    byte[] warm = bytes(100_000, 12);
+    StoredBlob w = put(warm);
+    assertThat(read(w.digest())).isEqualTo(warm);
+    int contentReads = remote.contentReads.get();
+    BlobReader hit = once.open(w.digest()).orElseThrow();
+    try (InputStream in = hit.openStream()) {
+      assertThat(in.readAllBytes()).isEqualTo(warm);
+    }
+    assertThat(remote.contentReads.get()).as("a hit reads the cached file").isEqualTo(contentReads);
+    assertThat(hit.localFile().orElseThrow()).startsWith(dir.resolve("cache"));
+    assertThat(
+            once.open(
+                Digest.parse(
+                    "sha256:0000000000000000000000000000000000000000000000000000000000000000")))
+        .isEmpty();
+
+    // every other method is the cache's: a delete through the view drops the cached copy too
+    assertThat(once.delete(w.digest())).isTrue();
+    assertThat(cache().cachedFile(w.digest())).isEmpty();
+    assertThat(store.open(w.digest())).isEmpty();
+  }
+
+  @Test
   void blobsLargerThanTheLimitAreStreamedFromTheRemoteStoreAndNotCached() throws Exception {
     byte[] content = bytes(300_000, 4);
     StoredBlob b = put(content);
