@@ -219,6 +219,14 @@ public final class Exchange {
   public void sendBlob(
       int status, BlobReader blob, long offset, long length, Map<String, String> headers)
       throws IOException {
+    if (isHead()) {
+      // headers only, before anything that could read the content: asking a read cache's reader
+      // for its local file fills the cache, which for a HEAD downloaded the whole blob
+      Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+      h.put(HttpHeaderNames.CONTENT_LENGTH.toString(), Long.toString(length));
+      sendEmpty(status, h);
+      return;
+    }
     Optional<byte[]> mem = blob.inMemory();
     if (mem.isPresent()) {
       byte[] all = mem.get();
@@ -232,7 +240,7 @@ public final class Exchange {
       return;
     }
     Optional<Path> file = blob.localFile();
-    if (file.isPresent() && !isHead()) {
+    if (file.isPresent()) {
       FileChannel fc;
       try {
         fc = FileChannel.open(file.get(), StandardOpenOption.READ);
@@ -251,12 +259,6 @@ public final class Exchange {
         finish(channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         return;
       }
-    }
-    if (isHead()) {
-      Map<String, String> h = new java.util.LinkedHashMap<>(headers);
-      h.put(HttpHeaderNames.CONTENT_LENGTH.toString(), Long.toString(length));
-      sendEmpty(status, h);
-      return;
     }
     if (channel.eventLoop().inEventLoop()) {
       // an inline answer (ADR 0021) must not stream with backpressure on the event loop: the

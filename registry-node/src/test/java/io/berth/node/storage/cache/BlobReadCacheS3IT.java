@@ -20,15 +20,19 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real node on S3Proxy with the node-local read cache (storage.s3.localCache): a module zip and
  * an OCI layer read once are served from the cache (hits counted, no S3 read), and after S3Proxy is
  * killed they are still served, whole and as a range, while a zip and a layer never read before
- * answer 503 in each protocol's error format.
+ * answer 503 in each protocol's error format. A HEAD reads no content and fills nothing.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BlobReadCacheS3IT {
   static final String BUCKET = "read-cache";
   static final String CACHED = "corp.example.com/cached/mod";
@@ -103,6 +107,42 @@ class BlobReadCacheS3IT {
   }
 
   @Test
+  @Order(1)
+  void aHeadAnswersFromTheSizeAndNeitherDownloadsNorCachesTheBlob() throws Exception {
+    OciClient oci = new OciClient(TestNodes.url(node));
+    byte[] layer = OciImages.random(400_000, 5);
+    Digest d = oci.pushBlob("cache/head", layer);
+    double misses = cacheCounter("miss");
+    double filled = node.metrics().find("berth_blob_cache_filled_bytes").counter().count();
+
+    Response head = oci.head("/v2/cache/head/blobs/" + d);
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.header("Content-Length")).isEqualTo("400000");
+    assertThat(head.header("Docker-Content-Digest")).isEqualTo(d.toString());
+    assertThat(head.body()).isEmpty();
+    assertThat(node.metrics().find("berth_blob_cache_filled_bytes").counter().count())
+        .as("no byte of the blob was downloaded into the cache")
+        .isEqualTo(filled);
+    assertThat(cacheCounter("miss")).isEqualTo(misses + 1);
+    Path shard =
+        tmp.resolve("node")
+            .resolve("blob-cache")
+            .resolve("blobs")
+            .resolve("sha256")
+            .resolve(d.hex().substring(0, 2));
+    assertThat(
+            !Files.exists(shard)
+                || Files.list(shard).noneMatch(p -> p.getFileName().toString().startsWith(d.hex())))
+        .as("no cache file for the blob")
+        .isTrue();
+    // a GET afterwards still fills and serves it
+    assertThat(oci.get("/v2/cache/head/blobs/" + d).body()).isEqualTo(layer);
+    assertThat(node.metrics().find("berth_blob_cache_filled_bytes").counter().count())
+        .isEqualTo(filled + layer.length);
+  }
+
+  @Test
+  @Order(2)
   void cachedBlobsAreServedWhileS3IsDownAndUncachedOnesAnswer503() throws Exception {
     Path cachedZip = publish(CACHED, 1);
     publish(UNCACHED, 2);

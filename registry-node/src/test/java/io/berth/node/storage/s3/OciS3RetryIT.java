@@ -9,6 +9,7 @@ import io.berth.common.RepositoryName;
 import io.berth.common.Tag;
 import io.berth.node.bootstrap.NodeAssembly;
 import io.berth.node.config.NodeConfig;
+import io.berth.node.storage.PutExpectation;
 import io.berth.node.testsupport.FaultyTcpProxy;
 import io.berth.node.testsupport.Http;
 import io.berth.node.testsupport.OciClient;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code /v2/} with S3 answering 5xx or too slowly, through a fault-injecting proxy in front of
  * S3Proxy: a transient 503 is absorbed by the bounded retries; persistent 503s and stalls give OCI
- * clients 503 with Retry-After and the spec's JSON body on reads (blob GET, HEAD, Range) and writes
+ * clients 503 with Retry-After and the spec's JSON body on reads (blob GET, Range, and a HEAD whose
+ * size must be asked of S3; a HEAD of a blob whose size the node knows reads nothing) and writes
  * (monolithic push, upload completion, manifest PUT), within bounded time, without writing any
  * index entry; readiness reports it; a chunked upload keeps its session; everything succeeds when
  * retried after S3 recovers.
@@ -131,11 +133,25 @@ class OciS3RetryIT {
     Response session = oci.send("POST", "/v2/" + REPO + "/blobs/uploads/", null, Map.of());
     String loc = session.header("Location");
 
+    // a blob another writer stored in the bucket and linked: this node has never seen its size
+    byte[] foreign = OciImages.random(150_000, 83);
+    Digest foreignDigest;
+    try (S3BlobStore other = new S3BlobStore(s3.config("oci-retry"), "other-writer")) {
+      foreignDigest =
+          other.put(new java.io.ByteArrayInputStream(foreign), PutExpectation.any()).digest();
+    }
+    node.ociIndex().linkBlob(REPO, foreignDigest, foreign.length);
+
     // S3 answers every request with 503
     proxy.mode(FaultyTcpProxy.Mode.FAIL_503);
     Blob layer = img.layers().get(0);
     assertUnavailable(oci.get("/v2/" + REPO + "/blobs/" + layer.digest()));
-    assertUnavailable(oci.head("/v2/" + REPO + "/blobs/" + layer.digest()));
+    // a HEAD reads no content: a blob whose size the node knows (it stored it moments ago) is
+    // answered without S3; one whose size must be asked of S3 gets the 503
+    Response knownHead = oci.head("/v2/" + REPO + "/blobs/" + layer.digest());
+    assertThat(knownHead.status()).as(knownHead.toString()).isEqualTo(200);
+    assertThat(knownHead.header("Content-Length")).isEqualTo(Long.toString(layer.size()));
+    assertUnavailable(oci.head("/v2/" + REPO + "/blobs/" + foreignDigest));
     assertUnavailable(
         oci.get("/v2/" + REPO + "/blobs/" + layer.digest(), headers("Range", "bytes=0-99")));
     assertRefusedWrites(img, "503");
