@@ -176,7 +176,8 @@ public final class NodeAssembly implements AutoCloseable {
     this.copyReads =
         cached instanceof DiskCacheBlobStore disk ? disk.withoutFillingOnMiss() : cached;
     this.blobStore =
-        new GuardedBlobStore(new CachingBlobStore(cached, 64L << 20, 64L << 10), recentWrites);
+        new GuardedBlobStore(
+            new CachingBlobStore(cached, memoryCacheBytes(), 64L << 10), recentWrites);
     closeables.add(blobStore);
     this.indexStore = new RocksIndexStore(config.storage().indexDir());
     closeables.add(indexStore);
@@ -207,6 +208,16 @@ public final class NodeAssembly implements AutoCloseable {
     blobReferences.add(new GoModuleReferences(moduleIndex));
     blobReferences.add(new SumdbReferences(sumdbIndex));
     blobReferences.add(new OciReferences(ociIndex));
+  }
+
+  /**
+   * The in-memory cache of small blobs (manifests, configs, .info and .mod files, up to 64 KiB
+   * each): an eighth of the heap, at least 16 MiB and at most 256 MiB. A fixed 64 MiB could not
+   * hold the manifests of the 100k-manifest benchmark, so reads cycling over them mostly missed and
+   * read a file into a new array (docs/BENCHMARKS.md, issue 3).
+   */
+  static long memoryCacheBytes() {
+    return Math.max(16L << 20, Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8));
   }
 
   private static BlobStore buildBlobStore(NodeConfig config) {
