@@ -153,6 +153,14 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
    */
   @Override
   public Optional<BlobReader> open(Digest digest) {
+    return open(digest, true);
+  }
+
+  /**
+   * The cached file on a hit; otherwise the remote reader, filled into the cache on first use when
+   * {@code fillOnMiss} and the blob may be cached, else as it is (a bypass).
+   */
+  private Optional<BlobReader> open(Digest digest, boolean fillOnMiss) {
     Entry e = entries.get(digest);
     if (e != null && e.valid()) {
       hits.increment();
@@ -168,7 +176,7 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
       return remote;
     }
     BlobReader r = remote.get();
-    if (r.size() > maxBlobBytes || r.redirectUrl().isPresent()) {
+    if (!fillOnMiss || r.size() > maxBlobBytes || r.redirectUrl().isPresent()) {
       bypassed.increment();
       return remote;
     }
@@ -187,17 +195,7 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
     return new ForwardingBlobStore(this) {
       @Override
       public Optional<BlobReader> open(Digest digest) {
-        Entry e = entries.get(digest);
-        if (e != null && e.valid()) {
-          hits.increment();
-          e.accessed();
-          return Optional.of(new CachedReader(digest, e));
-        }
-        Optional<BlobReader> remote = DiskCacheBlobStore.this.delegate().open(digest);
-        if (remote.isPresent()) {
-          bypassed.increment();
-        }
-        return remote;
+        return DiskCacheBlobStore.this.open(digest, false);
       }
     };
   }
