@@ -265,6 +265,8 @@ for n in 1 2; do
       echo "  $r:"
       echo "    kafkaBootstrap: 127.0.0.1:$kafka_port"
       echo "    topic: berth.$r.changes"
+      # the region's bucket: while its nodes are down, the links into it copy blobs straight there
+      echo "    bucket: {endpoint: 'http://127.0.0.1:$s3_port', bucket: berth-$r, accessKey: $s3_key, secretKey: $s3_secret}"
       echo "    nodes:"
       for i in $(seq 1 "$nodes_per_region"); do
         echo "      - grpc: $(node_host "$r" "$i"):$grpc_port"

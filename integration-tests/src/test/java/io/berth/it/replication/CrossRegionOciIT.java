@@ -295,4 +295,58 @@ class CrossRegionOciIT {
     }
     assertThat(winners).hasSize(10);
   }
+
+  /**
+   * While b's nodes are down, the link copies the images' blobs straight into b's bucket (the
+   * replicator is given it) and reads on; when the nodes return it only hands the events over, and
+   * b serves every image with its digests.
+   */
+  @Test
+  @Order(4)
+  void whileBsNodesAreDownTheBlobsArriveInItsBucketAndTheImagesFollowWhenTheyReturn()
+      throws Exception {
+    String repo = "team/outage";
+    List<Image> images = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      images.add(OciImages.image(false, "amd64", 2, 60_000 + i, 50 + i));
+    }
+    b.stop();
+    List<String> digests = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      digests.add(push(a, 0, repo, images.get(i), "v" + i));
+    }
+    await()
+        .atMost(CROSS)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              for (Image img : images) {
+                for (Blob blob : img.blobs()) {
+                  assertThat(s3.objectFile(BUCKET_B, "blobs/sha256/" + blob.digest().hex()))
+                      .as("%s in b's bucket while b is down", blob.digest())
+                      .exists();
+                }
+              }
+              JsonNode link = cluster.replicator().link("a->b");
+              assertThat(link.path("eventsAhead").asLong())
+                  .as("the events wait, read ahead")
+                  .isPositive();
+            });
+    assertThat(metric(cluster.replicator().metrics(), "berth_link_events_ahead{link=\"a->b\""))
+        .isPositive();
+    b.start();
+    for (int i = 0; i < images.size(); i++) {
+      awaitServed(b, repo, "v" + i, digests.get(i));
+    }
+    await()
+        .atMost(CROSS)
+        .until(() -> cluster.replicator().link("a->b").path("eventsAhead").asLong() == 0);
+    Path pulled = tmp.resolve("pulled-outage-from-b");
+    skopeo.pull(host(b, 1), repo, "v2", pulled);
+    Map<String, byte[]> expected = blobsOf(images.get(2).blobs());
+    expected.put(images.get(2).manifest().digest().hex(), images.get(2).manifest().bytes());
+    Map<String, byte[]> got = Skopeo.layoutBlobs(pulled);
+    assertThat(got.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+    expected.forEach((hex, bytes) -> assertThat(got.get(hex)).as(hex).isEqualTo(bytes));
+  }
 }

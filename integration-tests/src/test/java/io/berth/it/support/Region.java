@@ -37,6 +37,7 @@ public final class Region implements AutoCloseable {
   private final NodeProcess[] processes;
   private final Map<String, String> env = new HashMap<>();
   private String grpcToken = "";
+  private String[] s3;
 
   private Region(String name, int octet, int count, Path dir, String kafkaBootstrap)
       throws IOException {
@@ -73,12 +74,22 @@ public final class Region implements AutoCloseable {
    * directory (before {@link #start}); every node of the region shares the bucket.
    */
   public Region s3(String endpoint, String bucket, String accessKey, String secretKey) {
+    s3 = new String[] {endpoint, bucket, accessKey, secretKey};
     env("BERTH_STORAGE_TYPE", "s3");
     env("BERTH_STORAGE_S3_ENDPOINT", endpoint);
     env("BERTH_STORAGE_S3_BUCKET", bucket);
     env("BERTH_STORAGE_S3_ACCESS_KEY", accessKey);
     env("BERTH_STORAGE_S3_SECRET_KEY", secretKey);
     return env("BERTH_STORAGE_SHARED_BLOB_DIR", "");
+  }
+
+  /**
+   * The region's bucket as {endpoint, bucket, access key, secret key}, or null if its blobs are not
+   * in S3; a {@link ReplicatorProcess} configured with this region is given it (the link copies
+   * into it while the region's nodes are down).
+   */
+  public String[] s3() {
+    return s3 == null ? null : s3.clone();
   }
 
   /**

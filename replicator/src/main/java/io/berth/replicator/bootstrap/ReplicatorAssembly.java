@@ -1,5 +1,7 @@
 package io.berth.replicator.bootstrap;
 
+import io.berth.replicator.bucket.S3TargetBucket;
+import io.berth.replicator.bucket.TargetBucket;
 import io.berth.replicator.config.ConfigException;
 import io.berth.replicator.config.ReplicatorConfig;
 import io.berth.replicator.consume.KafkaSourceLog;
@@ -40,6 +42,7 @@ public final class ReplicatorAssembly implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Map<String, RegionClient> regions = new LinkedHashMap<>();
+  private final Map<String, TargetBucket> buckets = new LinkedHashMap<>();
   private final List<Link> links = new ArrayList<>();
   private CuratorFramework zk;
   private StatusServer status;
@@ -66,6 +69,7 @@ public final class ReplicatorAssembly implements AutoCloseable {
     for (ReplicatorConfig.LinkSection l : config.links()) {
       RegionClient source = region(l.source());
       RegionClient target = region(l.target());
+      TargetBucket bucket = bucket(l.target());
       ReplicatorConfig.RegionSection src = config.regions().get(l.source());
       String topic = src.topicFor(l.source());
       String group = KafkaSourceLog.groupFor(l.source(), l.target());
@@ -76,6 +80,7 @@ public final class ReplicatorAssembly implements AutoCloseable {
               config.instanceId(),
               source,
               target,
+              bucket,
               () -> new KafkaSourceLog(src.kafkaBootstrap(), topic, group),
               metrics);
       links.add(link);
@@ -118,6 +123,21 @@ public final class ReplicatorAssembly implements AutoCloseable {
           GrpcRegionClient c = new GrpcRegionClient(n, endpoints, config.regions().get(n).token());
           closeables.add(c);
           return c;
+        });
+  }
+
+  /** The region's bucket for copies while its nodes are down, or null if none is configured. */
+  private TargetBucket bucket(String name) {
+    ReplicatorConfig.BucketSection b = config.regions().get(name).bucket();
+    if (b == null) {
+      return null;
+    }
+    return buckets.computeIfAbsent(
+        name,
+        n -> {
+          S3TargetBucket t = new S3TargetBucket(n, b, b.bufferBytes());
+          closeables.add(t);
+          return t;
         });
   }
 

@@ -115,7 +115,11 @@ public record ReplicatorConfig(
    * none), sent with every call.
    */
   public record RegionSection(
-      String kafkaBootstrap, String topic, List<NodeEndpoint> nodes, String token) {
+      String kafkaBootstrap,
+      String topic,
+      List<NodeEndpoint> nodes,
+      String token,
+      BucketSection bucket) {
     public RegionSection {
       kafkaBootstrap = kafkaBootstrap == null ? "" : kafkaBootstrap;
       topic = topic == null ? "" : topic;
@@ -123,8 +127,13 @@ public record ReplicatorConfig(
       token = token == null ? "" : token;
     }
 
+    public RegionSection(
+        String kafkaBootstrap, String topic, List<NodeEndpoint> nodes, String token) {
+      this(kafkaBootstrap, topic, nodes, token, null);
+    }
+
     public RegionSection(String kafkaBootstrap, String topic, List<NodeEndpoint> nodes) {
-      this(kafkaBootstrap, topic, nodes, null);
+      this(kafkaBootstrap, topic, nodes, null, null);
     }
 
     /** Never shows the token. */
@@ -138,12 +147,71 @@ public record ReplicatorConfig(
           + nodes
           + ", token="
           + (token.isEmpty() ? "" : "***")
+          + ", bucket="
+          + bucket
           + "]";
     }
 
     /** The region topic: {@code topic} if set, else {@code berth.<region>.changes}. */
     public String topicFor(String region) {
       return topic.isEmpty() ? "berth." + region + ".changes" : topic;
+    }
+  }
+
+  /**
+   * The region's blob bucket (optional), the one its nodes store blobs in (same endpoint, bucket
+   * and prefix as the nodes' {@code storage.s3}). With it, a link into the region keeps copying
+   * blobs straight into the bucket while the region's nodes do not answer, and hands the events
+   * over once they do (docs/adr/0022-copy-ahead-into-the-bucket.md). Without it, the link waits.
+   *
+   * @param region the S3 region name used to sign requests (default {@code us-east-1})
+   * @param bufferBytes the most blob content the link holds in memory for these writes (default 64
+   *     MiB)
+   */
+  public record BucketSection(
+      String endpoint,
+      String bucket,
+      String region,
+      String accessKey,
+      String secretKey,
+      String prefix,
+      Long bufferBytes) {
+    public BucketSection {
+      endpoint = endpoint == null ? "" : endpoint.trim();
+      bucket = bucket == null ? "" : bucket.trim();
+      region = region == null || region.isBlank() ? "us-east-1" : region.trim();
+      accessKey = accessKey == null ? "" : accessKey;
+      secretKey = secretKey == null ? "" : secretKey;
+      prefix = prefix == null ? "" : prefix;
+      bufferBytes = bufferBytes == null ? 64L << 20 : bufferBytes;
+      if (endpoint.isEmpty() || !endpoint.matches("https?://[^/]+/?")) {
+        throw new ConfigException(
+            "bucket.endpoint must be the S3 server's URL (http://host:port), not '"
+                + endpoint
+                + "'");
+      }
+      if (bucket.isEmpty()) {
+        throw new ConfigException("bucket.bucket (the bucket's name) is required");
+      }
+      if (bufferBytes < (8L << 20)) {
+        throw new ConfigException("bucket.bufferBytes must be at least 8388608 (one part)");
+      }
+    }
+
+    /** Never shows the secret key. */
+    @Override
+    public String toString() {
+      return "BucketSection[endpoint="
+          + endpoint
+          + ", bucket="
+          + bucket
+          + ", region="
+          + region
+          + ", prefix="
+          + prefix
+          + ", secretKey="
+          + (secretKey.isEmpty() ? "" : "***")
+          + "]";
     }
   }
 

@@ -170,6 +170,20 @@ public final class KafkaSourceLog implements SourceLog {
     pending.clear();
   }
 
+  @Override
+  public void rewind() {
+    if (consumer == null) {
+      return;
+    }
+    for (TopicPartition tp : partitions) {
+      Long at = committed.get(tp);
+      if (at != null) {
+        consumer.seek(tp, at);
+      }
+    }
+    pending.clear();
+  }
+
   private static Map<TopicPartition, OffsetAndMetadata> offsets(Map<TopicPartition, Long> of) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     of.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));

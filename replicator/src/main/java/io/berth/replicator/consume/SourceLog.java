@@ -21,6 +21,12 @@ public interface SourceLog extends AutoCloseable {
   void commit();
 
   /**
+   * Forgets everything returned by {@link #poll} since the last {@link #commit}: the next poll
+   * returns those events again, from the committed position.
+   */
+  void rewind();
+
+  /**
    * How many events the log holds after the committed position (as of the last check), or -1 if
    * unknown.
    */

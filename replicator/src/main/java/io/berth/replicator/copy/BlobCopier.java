@@ -24,9 +24,24 @@ public final class BlobCopier {
   static final int MAX_RESUMES = 5;
 
   private final RegionClient source;
-  private final RegionClient target;
+  private final Sink target;
   private final Bandwidth bandwidth;
   private final Listener listener;
+  private final int unavailableAttempts;
+
+  /**
+   * Where copies go: a target region's nodes ({@link RegionClient#writeBlob}) or its bucket. The
+   * contract is {@link RegionClient#writeBlob}'s.
+   */
+  @FunctionalInterface
+  public interface Sink {
+    /**
+     * Stores exactly {@code size} bytes read from {@code content} under {@code digest}, verified.
+     *
+     * @return whether the target already held the blob
+     */
+    boolean write(Fence fence, String digest, long size, InputStream content);
+  }
 
   /** Told about progress and failures (metrics, status). */
   public interface Listener {
@@ -45,8 +60,28 @@ public final class BlobCopier {
 
   public BlobCopier(
       RegionClient source, RegionClient target, Bandwidth bandwidth, Listener listener) {
+    this(source, target::writeBlob, bandwidth, listener);
+  }
+
+  /** A copier into {@code target}, which may be something other than a region's nodes. */
+  public BlobCopier(RegionClient source, Sink target, Bandwidth bandwidth, Listener listener) {
+    this(source, target, bandwidth, listener, Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param unavailableAttempts after this many attempts in a row that fail with {@link
+   *     RegionException.Unavailable}, {@link #copy} throws it instead of waiting on (for a caller
+   *     that has somewhere else to copy to); other failures are always retried
+   */
+  public BlobCopier(
+      RegionClient source,
+      Sink target,
+      Bandwidth bandwidth,
+      Listener listener,
+      int unavailableAttempts) {
     this.source = source;
     this.target = target;
+    this.unavailableAttempts = Math.max(1, unavailableAttempts);
     this.bandwidth = bandwidth;
     this.listener = listener;
   }
@@ -61,6 +96,7 @@ public final class BlobCopier {
    */
   public void copy(Fence fence, String digest, BooleanSupplier owner) throws InterruptedException {
     Backoff backoff = new Backoff();
+    int unavailable = 0;
     while (true) {
       if (!owner.getAsBoolean() || Thread.currentThread().isInterrupted()) {
         throw new InterruptedException("no longer the owner of " + fence.link());
@@ -75,6 +111,11 @@ public final class BlobCopier {
           throw new InterruptedException("interrupted while copying " + digest);
         }
         listener.failed(digest, e);
+        if (!(e instanceof RegionException.Unavailable)) {
+          unavailable = 0;
+        } else if (++unavailable >= unavailableAttempts) {
+          throw e;
+        }
         log.warn("copy of {} for {} failed, retrying: {}", digest, fence.link(), e.getMessage());
         backoff.pause();
       }
@@ -84,7 +125,7 @@ public final class BlobCopier {
   private void attempt(Fence fence, String digest) {
     try (Resuming in = new Resuming(digest)) {
       listener.started(digest, in.size);
-      boolean present = target.writeBlob(fence, digest, in.size, in);
+      boolean present = target.write(fence, digest, in.size, in);
       listener.finished(digest, in.size, !present);
     }
   }

@@ -1,5 +1,6 @@
 package io.berth.replicator.link;
 
+import io.berth.replicator.bucket.TargetBucket;
 import io.berth.replicator.config.ReplicatorConfig;
 import io.berth.replicator.consume.SourceLog;
 import io.berth.replicator.region.RegionClient;
@@ -20,6 +21,7 @@ public final class Link implements AutoCloseable {
       String instanceId,
       RegionClient source,
       RegionClient target,
+      TargetBucket targetBucket,
       Supplier<SourceLog> logs,
       MeterRegistry metrics) {
     this.config = config;
@@ -38,7 +40,7 @@ public final class Link implements AutoCloseable {
             config.source(),
             config.target(),
             instanceId,
-            new LinkWorker(config, logs, source, target, state));
+            new LinkWorker(config, logs, source, target, targetBucket, state));
   }
 
   public Link start() {

@@ -38,6 +38,7 @@ public final class LinkState {
   private volatile long epoch = -1;
   private volatile String ownerId = "";
   private volatile long behind = -1;
+  private volatile long aheadEvents;
   private volatile long headHlcMillis;
   private volatile long lastLagMillis = -1;
   private volatile long lastReplicatedAt;
@@ -90,6 +91,12 @@ public final class LinkState {
         .register(metrics);
     Gauge.builder("berth_link_events_behind", this, s -> s.behind)
         .description("events in the source log not yet handed to the target (-1: unknown)")
+        .tag("link", link)
+        .register(metrics);
+    Gauge.builder("berth_link_events_ahead", this, s -> s.aheadEvents)
+        .description(
+            "events read ahead while the target's nodes do not answer: their blobs are in the"
+                + " target's bucket, the events wait to be handed over")
         .tag("link", link)
         .register(metrics);
     Gauge.builder("berth_link_seconds_behind", this, LinkState::secondsBehind)
@@ -249,6 +256,11 @@ public final class LinkState {
     }
   }
 
+  /** How many events wait, read ahead, for the target's nodes (their blobs already copied). */
+  public void aheadEvents(long n) {
+    aheadEvents = n;
+  }
+
   /** Seconds between the oldest event not yet handed over and now; 0 when nothing waits. */
   public double secondsBehind() {
     long head = headHlcMillis;
@@ -268,6 +280,7 @@ public final class LinkState {
     m.put("epoch", epoch);
     m.put("phase", phase.name().toLowerCase(Locale.ROOT));
     m.put("eventsBehind", behind);
+    m.put("eventsAhead", aheadEvents);
     m.put("secondsBehind", secondsBehind());
     m.put("lastLagMillis", lastLagMillis);
     m.put("lastReplicatedAt", lastReplicatedAt);

@@ -2,6 +2,7 @@ package io.berth.replicator.link;
 
 import io.berth.common.ChangeEvents;
 import io.berth.proto.events.v1.ChangeEvent;
+import io.berth.replicator.bucket.TargetBucket;
 import io.berth.replicator.config.ReplicatorConfig;
 import io.berth.replicator.consume.SourceLog;
 import io.berth.replicator.copy.Backoff;
@@ -52,6 +53,19 @@ public final class LinkWorker implements LinkOwnership.Work {
    */
   static final long UNAVAILABLE_MAX_PAUSE_MILLIS = 1_000;
 
+  /**
+   * The most events read ahead (their blobs copied into the target's bucket) while the target's
+   * nodes do not answer. They wait in memory, about a kilobyte each, until the target answers; then
+   * the link stops reading until it does.
+   */
+  static final int MAX_AHEAD_EVENTS = 20_000;
+
+  /**
+   * How often in a row a blob copy to the target's nodes may fail as unavailable before the batch
+   * fails, when the link has the target's bucket to copy into instead.
+   */
+  static final int UNAVAILABLE_COPY_ATTEMPTS = 3;
+
   private final ReplicatorConfig.LinkSection config;
   private final Supplier<SourceLog> logs;
   private final RegionClient source;
@@ -59,6 +73,7 @@ public final class LinkWorker implements LinkOwnership.Work {
   private final LinkState state;
   private final LinkFilter filter;
   private final Bandwidth bandwidth;
+  private final TargetBucket bucket;
   private final AtomicInteger threadIds = new AtomicInteger();
 
   public LinkWorker(
@@ -67,10 +82,25 @@ public final class LinkWorker implements LinkOwnership.Work {
       RegionClient source,
       RegionClient target,
       LinkState state) {
+    this(config, logs, source, target, null, state);
+  }
+
+  /**
+   * @param bucket the target region's bucket, written directly while the target's nodes do not
+   *     answer (null: the link waits for them)
+   */
+  public LinkWorker(
+      ReplicatorConfig.LinkSection config,
+      Supplier<SourceLog> logs,
+      RegionClient source,
+      RegionClient target,
+      TargetBucket bucket,
+      LinkState state) {
     this.config = config;
     this.logs = logs;
     this.source = source;
     this.target = target;
+    this.bucket = bucket;
     this.state = state;
     this.filter = new LinkFilter(config);
     this.bandwidth = new Bandwidth(config.bandwidthBytesPerSecond());
@@ -160,6 +190,9 @@ public final class LinkWorker implements LinkOwnership.Work {
     int superseded = 0;
     int poisonAttempts = 0;
     Set<String> givenUp = new HashSet<>();
+    Ahead ahead = new Ahead();
+    boolean targetDown = false;
+    long nextHandOver = 0;
     while (true) {
       if (!term.valid()) {
         log.info("{}: term {} over: ownership ended", config.id(), fence.epoch());
@@ -172,10 +205,32 @@ public final class LinkWorker implements LinkOwnership.Work {
       }
       String stage = "consume";
       try {
+        if (batch == null && ahead.active()) {
+          boolean full = ahead.events.size() >= MAX_AHEAD_EVENTS;
+          if (full || System.currentTimeMillis() >= nextHandOver) {
+            stage = "republish";
+            if (!handOverAhead(fence, events, ahead)) {
+              nextHandOver = System.currentTimeMillis() + UNAVAILABLE_MAX_PAUSE_MILLIS;
+              if (full) {
+                waiting.pause();
+              }
+              continue;
+            }
+            targetDown = false;
+            backoff.reset();
+            waiting.reset();
+            state.running();
+            state.behind(events.behind(), 0);
+            continue;
+          }
+        }
+        stage = "consume";
         if (batch == null) {
           List<ChangeEvent> polled = events.poll(Duration.ofMillis(200));
           if (polled.isEmpty()) {
-            state.behind(events.behind(), 0);
+            if (!ahead.active()) {
+              state.behind(events.behind(), 0);
+            }
             continue;
           }
           batch = polled;
@@ -185,20 +240,41 @@ public final class LinkWorker implements LinkOwnership.Work {
           poisonAttempts = 0;
           givenUp.clear();
         }
-        state.behind(events.behind(), batch.get(0).getHlc().getWallMillis());
+        state.behind(
+            events.behind(),
+            ahead.active() ? ahead.oldestWallMillis : batch.get(0).getHlc().getWallMillis());
+        if (targetDown && bucket != null && poisonAttempts < config.maxAttempts()) {
+          // the target's nodes do not answer: copy this batch's blobs into its bucket and read on;
+          // the events are handed over, in order, once a node answers again
+          stage = "copy ahead";
+          if (!carry.isEmpty()) {
+            copyMissing(fence, term, carry, copiers, true);
+          }
+          if (!ahead.active()) {
+            nextHandOver = System.currentTimeMillis() + UNAVAILABLE_MAX_PAUSE_MILLIS;
+            log.info(
+                "{}: no node of {} answers; copying blobs straight into its bucket and reading"
+                    + " ahead (at most {} events) until one does",
+                config.id(),
+                target.region(),
+                MAX_AHEAD_EVENTS);
+          }
+          ahead.add(batch, carry, superseded);
+          state.aheadEvents(ahead.events.size());
+          batch = null;
+          carry = null;
+          continue;
+        }
         stage = "copy";
         if (!carry.isEmpty()) {
           if (poisonAttempts >= config.maxAttempts()) {
             stage = "isolate";
             carryOneByOne(fence, term, carry, copiers, givenUp);
           } else {
-            copyMissing(fence, term, carry, copiers);
+            copyMissing(fence, term, carry, copiers, false);
             stage = "republish";
             long t = System.nanoTime();
-            for (int i = 0; i < carry.size(); i += REPUBLISH_BATCH) {
-              target.republish(
-                  fence, carry.subList(i, Math.min(carry.size(), i + REPUBLISH_BATCH)));
-            }
+            republishAll(fence, carry);
             state.stage("republish").record(System.nanoTime() - t, TimeUnit.NANOSECONDS);
           }
           state.batchSize().record(carry.size());
@@ -217,6 +293,7 @@ public final class LinkWorker implements LinkOwnership.Work {
         state.skippedSuperseded(superseded);
         batch = null;
         carry = null;
+        targetDown = false;
         backoff.reset();
         waiting.reset();
         state.running();
@@ -241,7 +318,24 @@ public final class LinkWorker implements LinkOwnership.Work {
         }
         Thread.interrupted();
         state.failed(stage, e);
-        if (poison(e) && ++poisonAttempts == config.maxAttempts()) {
+        if (ahead.active() || stage.equals("copy ahead")) {
+          // reading ahead is only a head start: on any failure but an unanswered hand-over
+          // (handled in handOverAhead), drop it and read again from the last commit, where the
+          // usual path (and its poison policy) takes over; blobs already copied are found present
+          log.warn(
+              "{}: {} failed while reading ahead ({} events); reading again from the last"
+                  + " commit: {}",
+              config.id(),
+              stage,
+              ahead.events.size(),
+              e.toString());
+          events.rewind();
+          ahead.clear();
+          state.aheadEvents(0);
+          batch = null;
+          carry = null;
+          targetDown = false;
+        } else if (poison(e) && ++poisonAttempts == config.maxAttempts()) {
           log.warn(
               "{}: {} failed {} times ({}); trying the batch's {} events one by one, events that"
                   + " still cannot be replicated go to the dead-letter list",
@@ -252,9 +346,102 @@ public final class LinkWorker implements LinkOwnership.Work {
               carry == null ? 0 : carry.size());
         } else {
           log.warn("{}: {} failed, retrying the batch: {}", config.id(), stage, e.toString());
+          if (e instanceof RegionException.Unavailable
+              && bucket != null
+              && (stage.equals("copy") || stage.equals("republish"))
+              && noTargetNodeUp()) {
+            targetDown = true;
+            continue;
+          }
         }
         (e instanceof RegionException.Unavailable ? waiting : backoff).pause();
       }
+    }
+  }
+
+  /** Whether the last call to every node of the target failed. */
+  private boolean noTargetNodeUp() {
+    for (RegionClient.NodeState n : target.nodes()) {
+      if (n.up()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void republishAll(Fence fence, List<ChangeEvent> carry) {
+    for (int i = 0; i < carry.size(); i += REPUBLISH_BATCH) {
+      target.republish(fence, carry.subList(i, Math.min(carry.size(), i + REPUBLISH_BATCH)));
+    }
+  }
+
+  /**
+   * Hands the events read ahead over to the target, in order, and commits the source offset.
+   *
+   * @return false if the target still does not answer (nothing committed; the events stay ahead)
+   */
+  private boolean handOverAhead(Fence fence, SourceLog events, Ahead ahead) {
+    long t = System.nanoTime();
+    try {
+      if (!ahead.events.isEmpty()) {
+        republishAll(fence, ahead.events);
+      }
+    } catch (RegionException.Unavailable e) {
+      state.failed("republish", e);
+      log.debug("{}: {} still does not answer: {}", config.id(), target.region(), e.toString());
+      return false;
+    }
+    state.stage("republish").record(System.nanoTime() - t, TimeUnit.NANOSECONDS);
+    events.commit();
+    int n = ahead.events.size();
+    if (n > 0) {
+      state.batchSize().record(n);
+      state.replicatedBatch(
+          n, ahead.events.get(n - 1).getHlc().getWallMillis(), System.currentTimeMillis());
+    }
+    for (List<ChangeEvent> b : ahead.batches) {
+      countSkipped(b);
+    }
+    state.skippedSuperseded(ahead.superseded);
+    log.info(
+        "{}: {} answers again; handed over the {} events read ahead ({} batches)",
+        config.id(),
+        target.region(),
+        n,
+        ahead.batches.size());
+    ahead.clear();
+    state.aheadEvents(0);
+    return true;
+  }
+
+  /**
+   * Batches read ahead of the target while its nodes did not answer: their blobs are in the
+   * target's bucket, their events wait to be handed over, their offsets are not committed.
+   */
+  private static final class Ahead {
+    final List<ChangeEvent> events = new ArrayList<>();
+    final List<List<ChangeEvent>> batches = new ArrayList<>();
+    int superseded;
+    long oldestWallMillis;
+
+    boolean active() {
+      return !batches.isEmpty();
+    }
+
+    void add(List<ChangeEvent> batch, List<ChangeEvent> carry, int superseded) {
+      if (batches.isEmpty()) {
+        oldestWallMillis = batch.get(0).getHlc().getWallMillis();
+      }
+      batches.add(batch);
+      events.addAll(carry);
+      this.superseded += superseded;
+    }
+
+    void clear() {
+      events.clear();
+      batches.clear();
+      superseded = 0;
+      oldestWallMillis = 0;
     }
   }
 
@@ -289,7 +476,7 @@ public final class LinkWorker implements LinkOwnership.Work {
         continue;
       }
       try {
-        copyMissing(fence, term, List.of(e), copiers);
+        copyMissing(fence, term, List.of(e), copiers, false);
         target.republish(fence, List.of(e));
       } catch (RegionException.StaleFence x) {
         throw x;
@@ -349,31 +536,56 @@ public final class LinkWorker implements LinkOwnership.Work {
     state.skippedFiltered(filtered);
   }
 
+  /**
+   * Copies the blobs {@code carry} names that the target lacks: into its nodes, or with {@code
+   * intoBucket} straight into its bucket.
+   */
   private void copyMissing(
-      Fence fence, LinkOwnership.Term term, List<ChangeEvent> carry, ExecutorService copiers)
+      Fence fence,
+      LinkOwnership.Term term,
+      List<ChangeEvent> carry,
+      ExecutorService copiers,
+      boolean intoBucket)
       throws InterruptedException {
     Set<String> needed = new LinkedHashSet<>();
     for (ChangeEvent e : carry) {
       needed.addAll(ChangeEvents.requiredBlobs(e));
     }
     long t = System.nanoTime();
-    List<String> missing = target.missing(needed);
+    List<String> missing = intoBucket ? bucket.missing(needed) : target.missing(needed);
     state.stage("find").record(System.nanoTime() - t, TimeUnit.NANOSECONDS);
     if (missing.isEmpty()) {
       return;
     }
+    BlobCopier copier =
+        intoBucket
+            ? new BlobCopier(
+                source,
+                (f, digest, size, content) -> bucket.writeBlob(digest, size, content),
+                bandwidth,
+                listener(),
+                UNAVAILABLE_COPY_ATTEMPTS)
+            : new BlobCopier(
+                source,
+                target::writeBlob,
+                bandwidth,
+                listener(),
+                bucket == null ? Integer.MAX_VALUE : UNAVAILABLE_COPY_ATTEMPTS);
     long copying = System.nanoTime();
     try {
-      copyAll(fence, term, missing, copiers);
+      copyAll(fence, term, missing, copiers, copier);
     } finally {
       state.stage("copy").record(System.nanoTime() - copying, TimeUnit.NANOSECONDS);
     }
   }
 
   private void copyAll(
-      Fence fence, LinkOwnership.Term term, List<String> missing, ExecutorService copiers)
+      Fence fence,
+      LinkOwnership.Term term,
+      List<String> missing,
+      ExecutorService copiers,
+      BlobCopier copier)
       throws InterruptedException {
-    BlobCopier copier = new BlobCopier(source, target, bandwidth, listener());
     List<Future<?>> running = new ArrayList<>();
     for (String d : missing) {
       running.add(

@@ -138,5 +138,25 @@ class ConfigLoaderTest {
     assertThat(withToken.regions().get("eu").token()).isEqualTo("s3cret");
     assertThat(withToken.regions().get("us").token()).isEmpty();
     assertThat(withToken.regions().get("eu").toString()).doesNotContain("s3cret");
+    ReplicatorConfig.BucketSection bucket =
+        ConfigLoader.load(
+                example, Map.of("BERTH_REPLICATOR_REGIONS_US_BUCKET_SECRET_KEY", "bucket-s3cret"))
+            .regions()
+            .get("us")
+            .bucket();
+    assertThat(bucket.endpoint()).isEqualTo("http://127.0.0.1:9000");
+    assertThat(bucket.bucket()).isEqualTo("berth-us");
+    assertThat(bucket.secretKey()).isEqualTo("bucket-s3cret");
+    assertThat(bucket.region()).as("default").isEqualTo("us-east-1");
+    assertThat(bucket.bufferBytes()).as("default").isEqualTo(64L << 20);
+    assertThat(bucket.toString()).doesNotContain("bucket-s3cret");
+    assertThat(withToken.regions().get("eu").bucket()).as("optional").isNull();
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    example,
+                    Map.of("BERTH_REPLICATOR_REGIONS_US_BUCKET_ENDPOINT", "127.0.0.1:9000")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bucket.endpoint must be the S3 server's URL");
   }
 }

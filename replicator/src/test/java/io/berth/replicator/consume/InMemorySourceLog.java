@@ -11,6 +11,8 @@ public final class InMemorySourceLog {
   public final List<ChangeEvent> events = new CopyOnWriteArrayList<>();
   private volatile int committed;
   public final List<Integer> commits = new CopyOnWriteArrayList<>();
+  public final java.util.concurrent.atomic.AtomicInteger rewinds =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   public int committed() {
     return committed;
@@ -43,6 +45,12 @@ public final class InMemorySourceLog {
         position = polled;
         committed = position;
         commits.add(position);
+      }
+
+      @Override
+      public void rewind() {
+        polled = position;
+        rewinds.incrementAndGet();
       }
 
       @Override

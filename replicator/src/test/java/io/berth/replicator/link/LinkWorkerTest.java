@@ -41,8 +41,16 @@ class LinkWorkerTest {
       ReplicatorConfig.LinkSection cfg,
       long epoch,
       java.util.function.Supplier<io.berth.replicator.consume.SourceLog> logs) {
+    return start(cfg, epoch, logs, null);
+  }
+
+  LinkState start(
+      ReplicatorConfig.LinkSection cfg,
+      long epoch,
+      java.util.function.Supplier<io.berth.replicator.consume.SourceLog> logs,
+      io.berth.replicator.bucket.TargetBucket bucket) {
     LinkState state = new LinkState(cfg.id(), "test", metrics);
-    LinkWorker w = new LinkWorker(cfg, logs, eu, us, state);
+    LinkWorker w = new LinkWorker(cfg, logs, eu, us, bucket, state);
     thread =
         new Thread(
             () -> {
@@ -375,6 +383,11 @@ class LinkWorkerTest {
                 }
 
                 @Override
+                public void rewind() {
+                  real.rewind();
+                }
+
+                @Override
                 public long behind() {
                   return real.behind();
                 }
@@ -393,5 +406,72 @@ class LinkWorkerTest {
         .isEqualTo(1);
     assertThat(((java.util.Map<?, ?>) state.snapshot().get("failures")).get("interrupt"))
         .isEqualTo(3L);
+  }
+
+  /**
+   * With the target's bucket, a link whose target nodes are down keeps copying: blobs go straight
+   * into the bucket, events are read ahead without a commit, and once a node answers they are all
+   * handed over in their order, then committed.
+   */
+  @Test
+  void whileTheTargetsNodesAreDownBlobsGoIntoItsBucketAndTheEventsFollowInOrderOnceTheyAnswer() {
+    LinkState state = start(link("mirror", null), 1, log::open, us.bucket());
+    await().atMost(Duration.ofSeconds(20)).until(() -> us.calls.contains("beginTerm"));
+    us.down = true;
+    List<ChangeEvent> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      sent.add(go("eu", "corp.example.com/m" + i, bytes("mod " + i), bytes("zip " + i)));
+    }
+    log.events.addAll(sent);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> us.bucketWrites.size() == 16 && state.snapshot().get("eventsAhead").equals(8L));
+    assertThat(log.committed()).as("nothing committed while the events wait").isZero();
+    assertThat(us.log).isEmpty();
+    assertThat(us.writes).as("no blob went through the (down) nodes").isEmpty();
+    for (ChangeEvent e : sent) {
+      for (String d : io.berth.common.ChangeEvents.requiredBlobs(e)) {
+        assertThat(us.has(d)).as("%s in the bucket", d).isTrue();
+      }
+    }
+    us.down = false;
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 8);
+    assertThat(us.log).as("handed over once each, in order").containsExactlyElementsOf(sent);
+    assertThat(us.writes).as("nothing copied twice").isEmpty();
+    assertThat(state.snapshot().get("eventsAhead")).isEqualTo(0L);
+    assertThat(state.snapshot().get("eventsReplicated")).isEqualTo(8L);
+    // and the link is back on the usual path: a new event goes through the nodes
+    ChangeEvent later = go("eu", "corp.example.com/later", bytes("mod later"));
+    log.events.add(later);
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 9);
+    assertThat(us.writes).hasSize(1);
+    assertThat(us.log).endsWith(later);
+  }
+
+  /**
+   * Reading ahead is only a head start: when copying into the bucket fails too, the link drops what
+   * it read ahead, reads again from the last commit, and still carries everything exactly once, in
+   * order, when the region returns.
+   */
+  @Test
+  void whenTheBucketFailsTooTheLinkRereadsFromTheLastCommitAndLosesNothing() {
+    LinkState state = start(link("mirror", null), 1, log::open, us.bucket());
+    await().atMost(Duration.ofSeconds(20)).until(() -> us.calls.contains("beginTerm"));
+    us.down = true;
+    us.bucketDown = true;
+    List<ChangeEvent> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      sent.add(go("eu", "corp.example.com/r" + i, bytes("mod r" + i)));
+    }
+    log.events.addAll(sent);
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.rewinds.get() >= 2);
+    assertThat(log.committed()).isZero();
+    assertThat(us.bucketWrites).isEmpty();
+    us.bucketDown = false;
+    us.down = false;
+    await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 5);
+    assertThat(us.log).containsExactlyElementsOf(sent);
+    assertThat(state.deadLetters().count()).isZero();
   }
 }

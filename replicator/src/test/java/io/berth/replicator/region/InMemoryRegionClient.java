@@ -219,6 +219,71 @@ public final class InMemoryRegionClient implements RegionClient {
     return fresh.size();
   }
 
+  /** Blobs written through {@link #bucket()}, in order. */
+  public final List<String> bucketWrites = new CopyOnWriteArrayList<>();
+
+  /** Whether the region's bucket fails every call (its nodes are {@link #down}). */
+  public volatile boolean bucketDown;
+
+  /**
+   * The region's store seen as its bucket: written without the nodes (they may be {@link #down}),
+   * with the bucket's contract (verified before visible; {@link #bucketDown} makes it unavailable).
+   */
+  public io.berth.replicator.bucket.TargetBucket bucket() {
+    return new io.berth.replicator.bucket.TargetBucket() {
+      @Override
+      public String region() {
+        return region;
+      }
+
+      @Override
+      public List<String> missing(Collection<String> digests) {
+        bucketUp();
+        List<String> out = new ArrayList<>();
+        for (String d : digests) {
+          if (!blobs.containsKey(d)) {
+            out.add(d);
+          }
+        }
+        return out;
+      }
+
+      @Override
+      public boolean writeBlob(String digest, long size, InputStream content) {
+        bucketUp();
+        try {
+          Digest.parse(digest);
+        } catch (IllegalArgumentException e) {
+          throw new RegionException.Rejected("not a blob digest: " + digest, e);
+        }
+        if (blobs.containsKey(digest)) {
+          return true;
+        }
+        byte[] b;
+        try {
+          b = content.readNBytes((int) size);
+        } catch (IOException e) {
+          throw new RegionException.Unavailable("source failed: " + e.getMessage(), e);
+        }
+        if (b.length != size || !digest(b).equals(digest)) {
+          throw new RegionException.Mismatch("content does not match " + digest, null);
+        }
+        blobs.put(digest, b);
+        bucketWrites.add(digest);
+        return false;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private void bucketUp() {
+    if (bucketDown) {
+      throw new RegionException.Unavailable("the bucket of " + region + " is down", null);
+    }
+  }
+
   @Override
   public List<NodeState> nodes() {
     return List.of(new NodeState("memory:" + region, !down, down ? "down" : ""));

@@ -1,5 +1,6 @@
 package io.berth.node.storage.s3;
 
+import io.berth.common.BlobKeys;
 import io.berth.common.Digest;
 import io.berth.node.config.NodeConfig;
 import io.berth.node.storage.BlobReader;
@@ -129,10 +130,7 @@ public final class S3BlobStore implements BlobStore {
   public S3BlobStore(NodeConfig.S3Section config, String writerId) {
     this.bucket = config.bucket();
     this.region = config.region();
-    this.prefix =
-        config.prefix().isEmpty() || config.prefix().endsWith("/")
-            ? config.prefix()
-            : config.prefix() + "/";
+    this.prefix = BlobKeys.normalizePrefix(config.prefix());
     this.writerId = writerId;
     this.partSize = (int) Math.min(config.partSizeBytes(), 512L << 20);
     this.maxPartsInFlight = config.maxPartsInFlight();
@@ -1077,7 +1075,7 @@ public final class S3BlobStore implements BlobStore {
 
   /** The object key of a blob. */
   public String blobKey(Digest digest) {
-    return prefix + "blobs/" + digest.algorithm().prefix() + "/" + digest.hex();
+    return BlobKeys.blob(prefix, digest);
   }
 
   private String tmpKey() {
