@@ -186,7 +186,9 @@ if [ -n "${BERTH_LOCAL_RUN:-}" ] && [ -x "$BERTH_LOCAL_RUN/start/us-1.sh" ]; the
     ready=$(($(now_ms) - t0))
     driver await b="$B_URL${B2_URL:+,$B2_URL}" repo="bench/outage$run_id" \
       layouts="$work/outage$run.layouts" >/dev/null
-    echo "$(($(now_ms) - t0)) $ready" >>"$work/catchup.runs"
+    took=$(($(now_ms) - t0))
+    echo "$took $ready" >>"$work/catchup.runs"
+    log "catch-up run $run: all readable in B $took ms after the restart (B ready after $ready ms)"
     rm -rf "$work"/outage"$run"-*
   done
   echo "catch-up after ${OUTAGE_SECONDS}s outage of B ($((RATE * OUTAGE_SECONDS)) pushes meanwhile): all readable in B $(median_col "$work/catchup.runs" 1) ms after the restart (B ready after $(median_col "$work/catchup.runs" 2) ms), median of $(wc -l <"$work/catchup.runs") runs" |

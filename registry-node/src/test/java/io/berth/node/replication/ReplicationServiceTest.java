@@ -262,6 +262,24 @@ class ReplicationServiceTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  /**
+   * A blob another writer stored moments ago (a link copying straight into the bucket while the
+   * nodes were down) is only looked up: its time is already within the verified window, and on S3 a
+   * touch is a copy of the whole blob onto itself.
+   */
+  @Test
+  void aBlobStoredMomentsAgoByAnotherWriterIsFoundWithoutATouch() throws Exception {
+    byte[] b = bytes("copied into the bucket by a link a few seconds ago");
+    Digest d =
+        blobs.put(new ByteArrayInputStream(b), io.berth.node.storage.PutExpectation.any()).digest();
+    long recent = System.currentTimeMillis() - 5_000;
+    Files.setLastModifiedTime(blobs.pathOf(d), java.nio.file.attribute.FileTime.fromMillis(recent));
+    assertThat(service.missing(List.of(d.toString()))).isEmpty();
+    assertThat(blobs.stat(d).orElseThrow().modifiedMillis())
+        .as("found, not touched")
+        .isEqualTo(recent);
+  }
+
   @Test
   void aBlobVerifiedPresentIsNotTouchedAgainWithinTheVerifiedWindow() throws Exception {
     byte[] b = bytes("checked once by find-missing, again by republish");

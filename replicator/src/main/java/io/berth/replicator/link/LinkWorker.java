@@ -404,11 +404,12 @@ public final class LinkWorker implements LinkOwnership.Work {
     }
     state.skippedSuperseded(ahead.superseded);
     log.info(
-        "{}: {} answers again; handed over the {} events read ahead ({} batches)",
+        "{}: {} answers again; handed over the {} events read ahead ({} batches) in {} ms",
         config.id(),
         target.region(),
         n,
-        ahead.batches.size());
+        ahead.batches.size(),
+        (System.nanoTime() - t) / 1_000_000);
     ahead.clear();
     state.aheadEvents(0);
     return true;

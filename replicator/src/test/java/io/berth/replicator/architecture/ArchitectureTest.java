@@ -45,6 +45,17 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyTheBucketSpeaksS3() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.berth.replicator.bucket..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.minio..", "okhttp3..")
+        .check(classes);
+  }
+
+  @Test
   void theLinkPipelineUsesInterfacesNotImplementations() {
     noClasses()
         .that()
@@ -55,6 +66,9 @@ class ArchitectureTest {
         .orShould()
         .dependOnClassesThat()
         .haveSimpleName("KafkaSourceLog")
+        .orShould()
+        .dependOnClassesThat()
+        .haveSimpleName("S3TargetBucket")
         .check(classes);
   }
 

@@ -680,8 +680,14 @@ public final class S3BlobStore implements BlobStore {
 
   @Override
   public Optional<StoredBlob> stat(Digest digest) {
-    return statKey(blobKey(digest))
-        .map(s -> new StoredBlob(digest, s.size(), s.lastModified().toInstant().toEpochMilli()));
+    Optional<StoredBlob> found =
+        statKey(blobKey(digest))
+            .map(
+                s -> new StoredBlob(digest, s.size(), s.lastModified().toInstant().toEpochMilli()));
+    // a blob another writer stored (a link copying into the bucket while the nodes were down) is
+    // stat'ed when its events arrive; the clients' reads that follow then need no HEAD of their own
+    found.ifPresent(b -> sizes.put(digest, b.size()));
+    return found;
   }
 
   private Optional<StatObjectResponse> statKey(String key) {
@@ -700,8 +706,9 @@ public final class S3BlobStore implements BlobStore {
   }
 
   /**
-   * A reader for the blob. The size of a blob seen in the last 30 s is reused without a HEAD
-   * request (content-addressed blobs never change size); {@link #stat} always asks the server.
+   * A reader for the blob. The size of a blob seen in the last 30 s (stored, opened or stat'ed) is
+   * reused without a HEAD request (content-addressed blobs never change size); {@link #stat} always
+   * asks the server.
    */
   @Override
   public Optional<BlobReader> open(Digest digest) {
