@@ -792,10 +792,12 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public boolean delete(Digest digest) {
     sizes.invalidate(digest);
-    if (stat(digest).isEmpty()) {
+    // statKey, not stat: stat would put the size back into the cache that reads trust
+    if (statKey(blobKey(digest)).isEmpty()) {
       return false;
     }
     remove(blobKey(digest));
+    sizes.invalidate(digest);
     return true;
   }
 
