@@ -37,7 +37,7 @@ public final class Region implements AutoCloseable {
   private final NodeProcess[] processes;
   private final Map<String, String> env = new HashMap<>();
   private String grpcToken = "";
-  private String[] s3;
+  private S3Bucket s3;
 
   private Region(String name, int octet, int count, Path dir, String kafkaBootstrap)
       throws IOException {
@@ -74,7 +74,7 @@ public final class Region implements AutoCloseable {
    * directory (before {@link #start}); every node of the region shares the bucket.
    */
   public Region s3(String endpoint, String bucket, String accessKey, String secretKey) {
-    s3 = new String[] {endpoint, bucket, accessKey, secretKey};
+    s3 = new S3Bucket(endpoint, bucket, accessKey, secretKey);
     env("BERTH_STORAGE_TYPE", "s3");
     env("BERTH_STORAGE_S3_ENDPOINT", endpoint);
     env("BERTH_STORAGE_S3_BUCKET", bucket);
@@ -83,13 +83,15 @@ public final class Region implements AutoCloseable {
     return env("BERTH_STORAGE_SHARED_BLOB_DIR", "");
   }
 
+  /** Where a region's blobs are in S3. */
+  public record S3Bucket(String endpoint, String bucket, String accessKey, String secretKey) {}
+
   /**
-   * The region's bucket as {endpoint, bucket, access key, secret key}, or null if its blobs are not
-   * in S3; a {@link ReplicatorProcess} configured with this region is given it (the link copies
-   * into it while the region's nodes are down).
+   * The region's bucket, or null if its blobs are not in S3; a {@link ReplicatorProcess} configured
+   * with this region is given it (the link copies into it while the region's nodes are down).
    */
-  public String[] s3() {
-    return s3 == null ? null : s3.clone();
+  public S3Bucket s3() {
+    return s3;
   }
 
   /**

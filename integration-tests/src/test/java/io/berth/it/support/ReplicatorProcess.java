@@ -82,12 +82,12 @@ public final class ReplicatorProcess implements AutoCloseable {
         y.append("    token: ").append(r.grpcToken()).append('\n');
       }
       if (r.s3() != null) {
-        String[] b = r.s3();
+        Region.S3Bucket b = r.s3();
         y.append("    bucket:\n");
-        y.append("      endpoint: ").append(b[0]).append('\n');
-        y.append("      bucket: ").append(b[1]).append('\n');
-        y.append("      accessKey: ").append(b[2]).append('\n');
-        y.append("      secretKey: ").append(b[3]).append('\n');
+        y.append("      endpoint: ").append(b.endpoint()).append('\n');
+        y.append("      bucket: ").append(b.bucket()).append('\n');
+        y.append("      accessKey: ").append(b.accessKey()).append('\n');
+        y.append("      secretKey: ").append(b.secretKey()).append('\n');
       }
       y.append("    nodes:\n");
       for (Region.Node n : r.nodes()) {

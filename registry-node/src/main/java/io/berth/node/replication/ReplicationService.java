@@ -205,14 +205,14 @@ public final class ReplicationService {
     }
   }
 
-  // touch, not stat: an event naming a blob this region holds as an unreferenced orphan is
-  // applied after this answer, so the blob's grace period must start again (ADR 0008)
   /**
-   * Whether the store holds {@code d}, restarting its GC grace period if needed. A blob modified
-   * less than {@link #VERIFIED_FOR} ago was just written (by a node of this region, or by a link
-   * that copied it straight into the region's bucket while the nodes were down, ADR 0022): a touch
-   * would move its time by less than that, far below the grace period, so it is only looked up (on
-   * S3 one HEAD instead of a HEAD and a copy of the whole blob onto itself).
+   * Whether the store holds {@code d}, restarting its GC grace period if needed: an event naming a
+   * blob this region holds as an unreferenced orphan is applied after this answer, so the blob's
+   * grace period must start again (ADR 0008). A blob modified less than {@link #VERIFIED_FOR} ago
+   * was just written (by a node of this region, or by a link that copied it straight into the
+   * region's bucket while the nodes were down, ADR 0022): a touch would move its time by less than
+   * that, far below the grace period, so it is only looked up (on S3 one HEAD instead of a HEAD and
+   * a copy of the whole blob onto itself).
    */
   private boolean touch(Digest d) {
     Optional<StoredBlob> s = blobs.stat(d);

@@ -47,7 +47,6 @@ public final class S3TargetBucket implements TargetBucket {
   private final OkHttpClient http;
   private final BucketClient client;
   private final Semaphore budgetKib;
-  private final int budgetTotalKib;
 
   /**
    * @param region the Berth region whose bucket this is (for messages)
@@ -78,8 +77,8 @@ public final class S3TargetBucket implements TargetBucket {
                 .credentials(config.accessKey(), config.secretKey())
                 .httpClient(http, true)
                 .build());
-    this.budgetTotalKib = (int) Math.max(PART_SIZE >> 10, Math.min(1L << 30, bufferBytes) >> 10);
-    this.budgetKib = new Semaphore(budgetTotalKib, true);
+    this.budgetKib =
+        new Semaphore((int) Math.max(PART_SIZE >> 10, Math.min(1L << 30, bufferBytes) >> 10), true);
   }
 
   @Override
@@ -105,12 +104,7 @@ public final class S3TargetBucket implements TargetBucket {
 
   @Override
   public boolean writeBlob(String digest, long size, InputStream content) {
-    Digest expected;
-    try {
-      expected = Digest.parse(digest);
-    } catch (IllegalArgumentException e) {
-      throw new RegionException.Rejected("not a blob digest: " + digest, e);
-    }
+    Digest expected = parse(digest);
     if (size < 0) {
       throw new RegionException.Rejected("negative size " + size + " for " + digest, null);
     }
@@ -119,9 +113,10 @@ public final class S3TargetBucket implements TargetBucket {
       return true;
     }
     int buffer = (int) Math.min(size, PART_SIZE);
+    // at most one part: the budget holds at least that
     int kib = Math.max(1, (buffer + 1023) >> 10);
     try {
-      budgetKib.acquire(Math.min(kib, budgetTotalKib));
+      budgetKib.acquire(kib);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RegionException.Unavailable("interrupted while waiting for a buffer", e);
@@ -139,7 +134,7 @@ public final class S3TargetBucket implements TargetBucket {
       }
       return false;
     } finally {
-      budgetKib.release(Math.min(kib, budgetTotalKib));
+      budgetKib.release(kib);
     }
   }
 
@@ -226,8 +221,12 @@ public final class S3TargetBucket implements TargetBucket {
   }
 
   private String key(String digest) {
+    return BlobKeys.blob(prefix, parse(digest));
+  }
+
+  private static Digest parse(String digest) {
     try {
-      return BlobKeys.blob(prefix, Digest.parse(digest));
+      return Digest.parse(digest);
     } catch (IllegalArgumentException e) {
       throw new RegionException.Rejected("not a blob digest: " + digest, e);
     }

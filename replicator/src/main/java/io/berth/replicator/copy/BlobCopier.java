@@ -58,20 +58,12 @@ public final class BlobCopier {
     void failed(String digest, RuntimeException cause);
   }
 
-  public BlobCopier(
-      RegionClient source, RegionClient target, Bandwidth bandwidth, Listener listener) {
-    this(source, target::writeBlob, bandwidth, listener);
-  }
-
-  /** A copier into {@code target}, which may be something other than a region's nodes. */
-  public BlobCopier(RegionClient source, Sink target, Bandwidth bandwidth, Listener listener) {
-    this(source, target, bandwidth, listener, Integer.MAX_VALUE);
-  }
-
   /**
+   * @param target where copies go: a region's nodes ({@code region::writeBlob}) or its bucket
    * @param unavailableAttempts after this many attempts in a row that fail with {@link
    *     RegionException.Unavailable}, {@link #copy} throws it instead of waiting on (for a caller
-   *     that has somewhere else to copy to); other failures are always retried
+   *     that has somewhere else to copy to; {@link Integer#MAX_VALUE}: wait as long as the owner
+   *     holds the link); other failures are always retried
    */
   public BlobCopier(
       RegionClient source,

@@ -96,6 +96,10 @@ public final class InMemoryRegionClient implements RegionClient {
   @Override
   public List<String> missing(Collection<String> digests) {
     up("missing");
+    return absent(digests);
+  }
+
+  private List<String> absent(Collection<String> digests) {
     List<String> out = new ArrayList<>();
     for (String d : digests) {
       Digest.parse(d);
@@ -104,6 +108,21 @@ public final class InMemoryRegionClient implements RegionClient {
       }
     }
     return out;
+  }
+
+  /** The content, read whole; {@link RegionException.Mismatch} unless it is {@code digest}. */
+  private static byte[] readVerified(String digest, long size, InputStream content) {
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    try {
+      content.transferTo(got);
+    } catch (IOException e) {
+      throw new RegionException.Unavailable("source failed: " + e.getMessage(), e);
+    }
+    byte[] b = got.toByteArray();
+    if (b.length != size || !digest(b).equals(digest)) {
+      throw new RegionException.Mismatch("content does not match " + digest, null);
+    }
+    return b;
   }
 
   @Override
@@ -179,17 +198,8 @@ public final class InMemoryRegionClient implements RegionClient {
     if (blobs.containsKey(digest)) {
       return true;
     }
-    ByteArrayOutputStream got = new ByteArrayOutputStream();
-    try {
-      content.transferTo(got);
-    } catch (IOException e) {
-      throw new RegionException.Unavailable("source failed: " + e.getMessage(), e);
-    }
+    byte[] b = readVerified(digest, size, content);
     admit(fence);
-    byte[] b = got.toByteArray();
-    if (b.length != size || !digest(b).equals(digest)) {
-      throw new RegionException.Mismatch("content does not match " + digest, null);
-    }
     blobs.put(digest, b);
     writes.add(digest);
     return false;
@@ -239,13 +249,7 @@ public final class InMemoryRegionClient implements RegionClient {
       @Override
       public List<String> missing(Collection<String> digests) {
         bucketUp();
-        List<String> out = new ArrayList<>();
-        for (String d : digests) {
-          if (!blobs.containsKey(d)) {
-            out.add(d);
-          }
-        }
-        return out;
+        return absent(digests);
       }
 
       @Override
@@ -259,16 +263,7 @@ public final class InMemoryRegionClient implements RegionClient {
         if (blobs.containsKey(digest)) {
           return true;
         }
-        byte[] b;
-        try {
-          b = content.readNBytes((int) size);
-        } catch (IOException e) {
-          throw new RegionException.Unavailable("source failed: " + e.getMessage(), e);
-        }
-        if (b.length != size || !digest(b).equals(digest)) {
-          throw new RegionException.Mismatch("content does not match " + digest, null);
-        }
-        blobs.put(digest, b);
+        blobs.put(digest, readVerified(digest, size, content));
         bucketWrites.add(digest);
         return false;
       }
