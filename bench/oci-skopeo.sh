@@ -6,14 +6,19 @@
 # each pull goes to a fresh OCI layout directory. Target: Berth no slower than docker-registry
 # (ratio <= 1.0).
 #
+# Before measuring, each registry gets WARMUP (20) pushes and pulls of small (1 MiB) images, the
+# same for both, so a just-started JVM's interpreted code paths are not what is measured: a
+# registry is a long-running server (bench rule: warm up the JVM first).
+#
 #   bench/oci-skopeo.sh                            # 5 runs per size, direction and registry
-#   RUNS=1 SIZES="1MiB" bench/oci-skopeo.sh        # quick check
+#   RUNS=1 WARMUP=2 SIZES="1MiB" bench/oci-skopeo.sh   # quick check
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/oci-lib.sh"
 need curl java docker-registry skopeo tar sha256sum
 RUNS=${RUNS:-5}
+WARMUP=${WARMUP:-20}
 SIZES=${SIZES:-1MiB 100MiB}
-BENCH_ARGS="RUNS=$RUNS SIZES='$SIZES'"
+BENCH_ARGS="RUNS=$RUNS WARMUP=$WARMUP SIZES='$SIZES'"
 declare -A bytes=([1MiB]=1048576 [100MiB]=104857600)
 
 bport=$(free_port)
@@ -47,9 +52,20 @@ pull() {
   sk copy --src-tls-verify=false "docker://$1/$2:v1" "oci:$3:v1"
 }
 
+log "warm-up: $WARMUP pushes and pulls of 1 MiB images into each registry"
+for ((w = 1; w <= WARMUP; w++)); do
+  rm -rf "$BENCH_TMP/layout-warm"
+  make_layout "$BENCH_TMP/layout-warm" 1048576 v1
+  for who in berth registry; do
+    push "$BENCH_TMP/layout-warm" "${host[$who]}" "bench/warm-$w"
+    pull "${host[$who]}" "bench/warm-$w" "$BENCH_TMP/pulled"
+  done
+done
+rm -rf "$BENCH_TMP/layout-warm"
+
 out=$(results_file oci-skopeo)
 oci_versions "$out"
-echo "benchmark: skopeo copy time (s), push oci: -> docker:// and pull docker:// -> oci:, median of $RUNS" | tee -a "$out"
+echo "benchmark: skopeo copy time (s), push oci: -> docker:// and pull docker:// -> oci:, median of $RUNS, after $WARMUP warm-up copies each" | tee -a "$out"
 for s in $SIZES; do
   [ -n "${bytes[$s]:-}" ] || { echo "bench: unknown size $s" >&2; exit 2; }
   layout="$BENCH_TMP/layout-$s"

@@ -327,7 +327,9 @@ public final class OciRegistryService {
   /**
    * Completes an upload (PUT {@code ?digest=}), optionally with a last chunk in the body: the
    * session's bytes and the chunk are streamed through {@link BlobStore#put}, which hashes them,
-   * and the blob is linked. The session is removed on success and when the digest does not match.
+   * and the blob is linked. Without a last chunk the session's file is adopted, with the digest its
+   * chunks were hashed to as they arrived when the session has it. The session is removed on
+   * success and when the digest does not match.
    *
    * @throws OciException DIGEST_INVALID if the content does not hash to {@code digest}
    */
@@ -347,7 +349,9 @@ public final class OciRegistryService {
       try {
         Optional<Path> whole = expected == 0 ? uploads.completeFile(h) : Optional.empty();
         if (whole.isPresent()) {
-          stored = blobs.adopt(whole.get(), PutExpectation.digest(digest));
+          PutExpectation expect = PutExpectation.digest(digest);
+          Optional<Digest> hashed = uploads.hashedContent(h, digest.algorithm());
+          stored = blobs.adopt(whole.get(), hashed.map(expect::withHashed).orElse(expect));
         } else {
           try (InputStream previous = uploads.content(h)) {
             InputStream all = h.size() == 0 ? last : new SequenceInputStream(previous, last);

@@ -1,5 +1,6 @@
 package io.berth.node.oci;
 
+import io.berth.common.Digest;
 import io.berth.common.ModulePath;
 import io.berth.common.RepositoryName;
 import io.berth.node.index.OciIndex;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * after a crash or restart the file holds at least the recorded bytes (extra bytes of a chunk that
  * was not acknowledged are truncated away) and the upload continues where the record says.
  *
+ * <p>While the chunks arrive they are also hashed (sha256, the digest pushes use), and the hash
+ * state of each session's durable bytes is kept in memory, so completing the upload need not read
+ * the file again ({@link #hashedContent}). The state is not persisted: after a restart, or for
+ * another algorithm, the completion hashes the file as before.
+ *
  * <p>One request at a time may use a session ({@link #open} answers TOOMANYREQUESTS otherwise).
  * Sessions idle for longer than the expiry are removed with their bytes by a periodic sweep, which
  * also deletes files no record names (left by a crash while a session was being removed).
@@ -49,6 +56,9 @@ import org.slf4j.LoggerFactory;
 public final class OciUploads implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OciUploads.class);
   private static final int BUFFER = 256 * 1024;
+
+  /** The sha256 state over the first {@code size} bytes of a session. */
+  private record RunningHash(long size, MessageDigest md) {}
 
   /** Lifecycle states. */
   public enum State {
@@ -63,6 +73,7 @@ public final class OciUploads implements AutoCloseable {
   private final Duration sweepInterval;
   private final Clock clock;
   private final Set<String> busy = ConcurrentHashMap.newKeySet();
+  private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
   private ScheduledExecutorService sweeper;
   private volatile State state = State.NEW;
 
@@ -225,6 +236,7 @@ public final class OciUploads implements AutoCloseable {
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       ch.position(base);
+      MessageDigest md = continuedHash(h.id(), base);
       byte[] buf = new byte[BUFFER];
       ByteBuffer bb = ByteBuffer.wrap(buf);
       int n;
@@ -232,6 +244,9 @@ public final class OciUploads implements AutoCloseable {
         total += n;
         if (expected >= 0 && total > expected) {
           throw sizeMismatch(h, expected, total, true);
+        }
+        if (md != null) {
+          md.update(buf, 0, n);
         }
         bb.clear().limit(n);
         try {
@@ -251,6 +266,9 @@ public final class OciUploads implements AutoCloseable {
         throw new StorageException("cannot sync upload " + h.id(), e);
       }
       ok = true;
+      if (md != null) {
+        hashes.put(h.id(), new RunningHash(base + total, md));
+      }
     } finally {
       if (!ok) {
         truncate(file, base);
@@ -262,6 +280,42 @@ public final class OciUploads implements AutoCloseable {
     index.putUpload(next);
     h.session = next;
     return next.getSize();
+  }
+
+  /**
+   * A copy of the hash state over a session's first {@code base} bytes to continue with, a fresh
+   * one for an empty session, or null when the state is unknown (the node restarted since).
+   */
+  private MessageDigest continuedHash(String id, long base) {
+    if (base == 0) {
+      return Digest.Algorithm.SHA256.newMessageDigest();
+    }
+    RunningHash known = hashes.get(id);
+    if (known == null || known.size() != base) {
+      return null;
+    }
+    try {
+      return (MessageDigest) known.md().clone();
+    } catch (CloneNotSupportedException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The digest of all of a session's durable bytes in {@code algorithm}, when it was computed as
+   * they arrived; empty when it was not (another algorithm, or the node restarted meanwhile).
+   */
+  public Optional<Digest> hashedContent(Handle h, Digest.Algorithm algorithm) {
+    RunningHash known = hashes.get(h.id());
+    if (algorithm != Digest.Algorithm.SHA256 || known == null || known.size() != h.size()) {
+      return Optional.empty();
+    }
+    try {
+      MessageDigest md = (MessageDigest) known.md().clone();
+      return Optional.of(Digest.of(algorithm, md.digest()));
+    } catch (CloneNotSupportedException e) {
+      return Optional.empty();
+    }
   }
 
   /** The session's durable bytes, streamed from its file. */
@@ -290,6 +344,7 @@ public final class OciUploads implements AutoCloseable {
    * ({@code OciIndex.linkUploadedBlob}); an adopted file is already gone.
    */
   public void removeFile(Handle h) {
+    hashes.remove(h.id());
     try {
       Files.deleteIfExists(dir.resolve(h.id()));
     } catch (IOException e) {
@@ -300,6 +355,7 @@ public final class OciUploads implements AutoCloseable {
   /** Removes the session and its bytes (cancel, completion, or a failed final digest). */
   public void discard(Handle h) {
     index.deleteUpload(h.id());
+    hashes.remove(h.id());
     try {
       Files.deleteIfExists(dir.resolve(h.id()));
     } catch (IOException e) {
@@ -331,6 +387,7 @@ public final class OciUploads implements AutoCloseable {
       }
       try {
         index.deleteUpload(s.getId());
+        hashes.remove(s.getId());
         Files.deleteIfExists(dir.resolve(s.getId()));
         removed++;
         log.info(
@@ -345,6 +402,8 @@ public final class OciUploads implements AutoCloseable {
         busy.remove(s.getId());
       }
     }
+    // hash states of sessions removed behind this node's back (none should be); busy ones stay
+    hashes.keySet().removeIf(id -> !live.contains(id) && !busy.contains(id));
     return removed + removeOrphanFiles(live);
   }
 

@@ -8,14 +8,19 @@ import java.util.function.Consumer;
  * What a {@link BlobStore#put} must find in the stream. A {@code null} digest means "content
  * addressed, any digest", computed with {@code algorithm}; {@code size} -1 means unknown. {@code
  * onVerified} is told the content's digest once it is verified, before the blob becomes visible
- * under its final key (see {@link #verify}).
+ * under its final key (see {@link #verify}). {@code hashed}, when set, is the digest (in {@code
+ * algorithm}) of the whole content of a file handed to {@link BlobStore#adopt}, computed by the
+ * caller while it wrote that file (an upload session hashed as its chunks arrived): a store that
+ * adopts the file in place may take it instead of reading the file again. {@link BlobStore#put}
+ * ignores it, since it hashes the stream anyway.
  */
 public record PutExpectation(
     Digest digest,
     Digest.Algorithm algorithm,
     long size,
     long maxSize,
-    Consumer<Digest> onVerified) {
+    Consumer<Digest> onVerified,
+    Digest hashed) {
 
   public static final long UNLIMITED = Long.MAX_VALUE;
 
@@ -31,24 +36,35 @@ public record PutExpectation(
     if (onVerified == null) {
       onVerified = NOBODY;
     }
+    if (hashed != null && hashed.algorithm() != algorithm) {
+      hashed = null;
+    }
   }
 
   /** Any content, sha256-addressed, no size limit. */
   public static PutExpectation any() {
-    return new PutExpectation(null, Digest.Algorithm.SHA256, -1, UNLIMITED, NOBODY);
+    return new PutExpectation(null, Digest.Algorithm.SHA256, -1, UNLIMITED, NOBODY, null);
   }
 
   /** Content that must hash to {@code digest}. */
   public static PutExpectation digest(Digest digest) {
-    return new PutExpectation(digest, digest.algorithm(), -1, UNLIMITED, NOBODY);
+    return new PutExpectation(digest, digest.algorithm(), -1, UNLIMITED, NOBODY, null);
   }
 
   public PutExpectation withSize(long size) {
-    return new PutExpectation(digest, algorithm, size, maxSize, onVerified);
+    return new PutExpectation(digest, algorithm, size, maxSize, onVerified, hashed);
   }
 
   public PutExpectation withMaxSize(long maxSize) {
-    return new PutExpectation(digest, algorithm, size, maxSize, onVerified);
+    return new PutExpectation(digest, algorithm, size, maxSize, onVerified, hashed);
+  }
+
+  /**
+   * The same expectation, for a file whose whole content the caller hashed to {@code contentDigest}
+   * while writing it (see the class comment); ignored when it is of another algorithm.
+   */
+  public PutExpectation withHashed(Digest contentDigest) {
+    return new PutExpectation(digest, algorithm, size, maxSize, onVerified, contentDigest);
   }
 
   /**
@@ -57,7 +73,8 @@ public record PutExpectation(
    * collection can list the blob (ADR 0008).
    */
   public PutExpectation whenVerified(Consumer<Digest> listener) {
-    return new PutExpectation(digest, algorithm, size, maxSize, onVerified.andThen(listener));
+    return new PutExpectation(
+        digest, algorithm, size, maxSize, onVerified.andThen(listener), hashed);
   }
 
   /**
@@ -69,7 +86,14 @@ public record PutExpectation(
    *     is not called then)
    */
   public Digest verify(MessageDigest md) {
-    Digest actual = Digest.of(algorithm, md.digest());
+    return verify(Digest.of(algorithm, md.digest()));
+  }
+
+  /**
+   * {@link #verify(MessageDigest)} for a content digest already computed: {@link #hashed}, when a
+   * store adopts a file without reading it again.
+   */
+  public Digest verify(Digest actual) {
     if (digest != null && !digest.equals(actual)) {
       throw new BlobRejectedException(
           BlobRejectedException.Reason.DIGEST_MISMATCH,

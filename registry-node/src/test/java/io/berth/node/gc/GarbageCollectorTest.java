@@ -114,7 +114,9 @@ class GarbageCollectorTest {
               public StoredBlob put(java.io.InputStream in, PutExpectation e)
                   throws java.io.IOException {
                 return super.put(
-                    in, new PutExpectation(e.digest(), e.algorithm(), e.size(), e.maxSize(), null));
+                    in,
+                    new PutExpectation(
+                        e.digest(), e.algorithm(), e.size(), e.maxSize(), null, null));
               }
             },
             writes);

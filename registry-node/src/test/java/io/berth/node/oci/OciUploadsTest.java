@@ -3,6 +3,7 @@ package io.berth.node.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.berth.common.Digest;
 import io.berth.common.RepositoryName;
 import io.berth.node.index.OciIndex;
 import io.berth.node.index.rocksdb.RocksChangeLog;
@@ -103,6 +104,56 @@ class OciUploadsTest {
         assertThat(h.size()).isEqualTo(10);
         assertThat(Files.size(dir.resolve(s.getId()))).isEqualTo(10);
       }
+    }
+  }
+
+  static byte[] random(int n, long seed) {
+    byte[] b = new byte[n];
+    new java.util.Random(seed).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void chunksAreHashedAsTheyArriveAndAFailedChunkLeavesTheHashAsItWas() throws Exception {
+    byte[] a = random(300_000, 1);
+    byte[] b = random(70_000, 2);
+    OciUploadSession s = uploads.create(repo);
+    try (OciUploads.Handle h = uploads.open(repo, s.getId())) {
+      assertThat(uploads.hashedContent(h, Digest.Algorithm.SHA256))
+          .as("an empty session has no content to vouch for yet")
+          .isEmpty();
+      uploads.append(h, new ByteArrayInputStream(a), a.length);
+      assertThat(uploads.hashedContent(h, Digest.Algorithm.SHA256)).contains(Digest.sha256(a));
+      // a chunk that fails half way: discarded, and the hash still covers only the first chunk
+      assertThatThrownBy(() -> uploads.append(h, new ByteArrayInputStream(b), b.length + 1))
+          .isInstanceOf(OciException.class);
+      assertThat(uploads.hashedContent(h, Digest.Algorithm.SHA256)).contains(Digest.sha256(a));
+      uploads.append(h, new ByteArrayInputStream(b), -1);
+      byte[] all = new byte[a.length + b.length];
+      System.arraycopy(a, 0, all, 0, a.length);
+      System.arraycopy(b, 0, all, a.length, b.length);
+      assertThat(uploads.hashedContent(h, Digest.Algorithm.SHA256)).contains(Digest.sha256(all));
+      assertThat(uploads.hashedContent(h, Digest.Algorithm.SHA512))
+          .as("only sha256 is hashed on the way in")
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void afterARestartTheHashIsUnknownAndStaysUnknownForTheSession() throws Exception {
+    OciUploadSession s = uploads.create(repo);
+    try (OciUploads.Handle h = uploads.open(repo, s.getId())) {
+      uploads.append(h, new ByteArrayInputStream(random(1000, 3)), -1);
+    }
+    uploads.close();
+    uploads = newUploads();
+    try (OciUploads.Handle h = uploads.open(repo, s.getId())) {
+      assertThat(uploads.hashedContent(h, Digest.Algorithm.SHA256)).isEmpty();
+      uploads.append(h, new ByteArrayInputStream(random(1000, 4)), -1);
+      assertThat(uploads.hashedContent(h, Digest.Algorithm.SHA256))
+          .as("the first bytes were never hashed by this run, so the later ones cannot vouch")
+          .isEmpty();
+      assertThat(h.size()).isEqualTo(2000);
     }
   }
 

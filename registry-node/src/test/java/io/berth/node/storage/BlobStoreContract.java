@@ -127,6 +127,30 @@ public abstract class BlobStoreContract {
   }
 
   @Test
+  void adoptWithTheHashTheCallerComputedChecksItLikeAReadHash() throws Exception {
+    byte[] content = random(600_000, 13);
+    Digest actual = Digest.sha256(content);
+    Path wrong = Files.write(adoptDir.resolve("hashed-wrong"), content);
+    Digest other = Digest.sha256(random(10, 14));
+    assertThatThrownBy(() -> store.adopt(wrong, PutExpectation.digest(other).withHashed(actual)))
+        .isInstanceOf(BlobRejectedException.class)
+        .satisfies(
+            e ->
+                assertThat(((BlobRejectedException) e).reason())
+                    .isEqualTo(BlobRejectedException.Reason.DIGEST_MISMATCH));
+    assertThat(Files.readAllBytes(wrong)).isEqualTo(content);
+    assertThat(store.stat(actual)).isEmpty();
+
+    Path file = Files.write(adoptDir.resolve("hashed"), content);
+    StoredBlob b = store.adopt(file, PutExpectation.digest(actual).withHashed(actual));
+    assertThat(b.digest()).isEqualTo(actual);
+    assertThat(b.size()).isEqualTo(content.length);
+    try (InputStream in = store.open(actual).orElseThrow().openStream()) {
+      assertThat(in.readAllBytes()).isEqualTo(content);
+    }
+  }
+
+  @Test
   void sha512IsSupported() throws Exception {
     byte[] content = random(1000, 2);
     Digest d =
