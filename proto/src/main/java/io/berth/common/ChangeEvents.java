@@ -3,8 +3,10 @@ package io.berth.common;
 import io.berth.proto.events.v1.ChangeEvent;
 import io.berth.proto.index.v1.ModuleVersionRecord;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -60,6 +62,35 @@ public final class ChangeEvents {
                   + ")");
     }
     return new ArrayList<>(out);
+  }
+
+  /**
+   * The blobs an event says are stored, with their sizes, as far as the event carries them: a
+   * manifest's own bytes, a linked blob, a Go version's .info, .mod and .zip. A size of 0 or less,
+   * or an empty digest, is left out. Unlike {@link #requiredBlobs}, never fails: an unknown change
+   * names none.
+   */
+  public static Map<String, Long> storedBlobSizes(ChangeEvent e) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    switch (e.getChangeCase()) {
+      case GO_VERSION_STORED -> {
+        ModuleVersionRecord r = e.getGoVersionStored().getRecord();
+        put(out, r.getInfoDigest(), r.getInfoSize());
+        put(out, r.getModDigest(), r.getModSize());
+        put(out, r.getZipDigest(), r.getZipSize());
+      }
+      case MANIFEST_PUT -> put(out, e.getManifestPut().getDigest(), e.getManifestPut().getSize());
+      case BLOB_LINK_ADDED ->
+          put(out, e.getBlobLinkAdded().getDigest(), e.getBlobLinkAdded().getSize());
+      default -> {}
+    }
+    return out;
+  }
+
+  private static void put(Map<String, Long> out, String digest, long size) {
+    if (digest != null && !digest.isEmpty() && size > 0) {
+      out.put(digest, size);
+    }
   }
 
   private static void add(Set<String> out, String digest) {

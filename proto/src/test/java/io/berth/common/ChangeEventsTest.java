@@ -103,6 +103,52 @@ class ChangeEventsTest {
   }
 
   @Test
+  void storedBlobSizesAreTheOnesTheEventCarries() {
+    ChangeEvent put =
+        event()
+            .setManifestPut(
+                ManifestPut.newBuilder()
+                    .setRepository("team/app")
+                    .setDigest(D1)
+                    .setSize(600)
+                    .addReferencedDigests(D2))
+            .build();
+    assertThat(ChangeEvents.storedBlobSizes(put))
+        .as("a referenced blob's size is not in the event")
+        .containsExactly(java.util.Map.entry(D1, 600L));
+    ChangeEvent link =
+        event()
+            .setBlobLinkAdded(
+                BlobLinkAdded.newBuilder().setRepository("team/app").setDigest(D2).setSize(1234))
+            .build();
+    assertThat(ChangeEvents.storedBlobSizes(link)).containsExactly(java.util.Map.entry(D2, 1234L));
+    ChangeEvent go =
+        event()
+            .setGoVersionStored(
+                GoVersionStored.newBuilder()
+                    .setRecord(
+                        ModuleVersionRecord.newBuilder()
+                            .setInfoDigest(D1)
+                            .setInfoSize(50)
+                            .setModDigest(D2)
+                            .setModSize(0)
+                            .setZipDigest(D3)
+                            .setZipSize(9000)))
+            .build();
+    assertThat(ChangeEvents.storedBlobSizes(go))
+        .as("a size of 0 (not recorded) is left out")
+        .containsExactly(java.util.Map.entry(D1, 50L), java.util.Map.entry(D3, 9000L));
+    ChangeEvent tag =
+        event()
+            .setTagSet(TagSet.newBuilder().setRepository("team/app").setTag("v1").setDigest(D1))
+            .build();
+    assertThat(ChangeEvents.storedBlobSizes(tag)).isEmpty();
+    assertThat(ChangeEvents.storedBlobSizes(event().build()))
+        .as("an unknown change names none and does not fail")
+        .isEmpty();
+  }
+
+  @Test
   void sumdbObjectNeedsItsBlob() {
     ChangeEvent e =
         event()

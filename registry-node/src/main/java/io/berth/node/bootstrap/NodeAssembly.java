@@ -1,5 +1,7 @@
 package io.berth.node.bootstrap;
 
+import io.berth.common.ChangeEvents;
+import io.berth.common.Digest;
 import io.berth.node.access.AccessPolicy;
 import io.berth.node.access.AdminAccessHandler;
 import io.berth.node.access.OpenAccessPolicy;
@@ -77,6 +79,7 @@ import io.berth.node.sumdb.SumdbHandler;
 import io.berth.node.sumdb.SumdbService;
 import io.berth.node.sumdb.VerifierKey;
 import io.berth.node.upstream.GoProxyUpstream;
+import io.berth.proto.events.v1.ChangeEvent;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -488,7 +491,7 @@ public final class NodeAssembly implements AutoCloseable {
                       + changeLog.incarnation(),
                   ensureTopic),
               metrics,
-              () -> {},
+              this::blobSizesSeen,
               ev.applyDelayMillis());
       closeables.add(applier);
       relay.start();
@@ -756,6 +759,18 @@ public final class NodeAssembly implements AutoCloseable {
   public record Maintenance(GcService gc, ScrubService scrub) {}
 
   /** The store below the caches (scrub reads it; tests corrupt it). */
+  /**
+   * Tells the blob store the sizes of the blobs that just-applied events name (a peer stored them,
+   * or a node of this region verified them before it republished the event), so the first reads of
+   * freshly replicated blobs on an S3 node need no HEAD each (ADR 0023).
+   */
+  private void blobSizesSeen(List<ChangeEvent> applied) {
+    for (ChangeEvent e : applied) {
+      ChangeEvents.storedBlobSizes(e)
+          .forEach((d, size) -> blobStore.sizeSeen(Digest.parse(d), size));
+    }
+  }
+
   public BlobStore rawBlobStore() {
     return rawBlobStore;
   }

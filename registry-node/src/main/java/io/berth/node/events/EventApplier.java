@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
       new EnumMap<>(ChangeLog.ApplyResult.class);
   private final Map<Outcome, Timer> waits = new EnumMap<>(Outcome.class);
   private final Timer lag;
-  private final Runnable onApplied;
+  private final Consumer<List<ChangeEvent>> onApplied;
   private final long applyDelayMillis;
   private final Object progress = new Object();
   private volatile LogPosition applied = LogPosition.START;
@@ -44,11 +45,17 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
   private volatile long startedNanos;
 
   public EventApplier(
-      ChangeLog changes, ChangeSubscriber subscriber, MeterRegistry metrics, Runnable onApplied) {
+      ChangeLog changes,
+      ChangeSubscriber subscriber,
+      MeterRegistry metrics,
+      Consumer<List<ChangeEvent>> onApplied) {
     this(changes, subscriber, metrics, onApplied, 0);
   }
 
   /**
+   * @param onApplied told, after each polled batch is applied and synced, the events of it that
+   *     changed this node's index (not the ones it already held); a failure is logged, never undoes
+   *     the apply
    * @param applyDelayMillis extra delay before applying each polled batch (0 in production; tests
    *     use it to keep a node behind the log)
    */
@@ -56,7 +63,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
       ChangeLog changes,
       ChangeSubscriber subscriber,
       MeterRegistry metrics,
-      Runnable onApplied,
+      Consumer<List<ChangeEvent>> onApplied,
       long applyDelayMillis) {
     super("berth-event-applier");
     this.applyDelayMillis = applyDelayMillis;
@@ -144,7 +151,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     if (!events.isEmpty() && applyDelayMillis > 0) {
       Thread.sleep(applyDelayMillis);
     }
-    boolean[] any = {false};
+    List<ChangeEvent> appliedNow = new ArrayList<>();
     // one sync for the whole batch; the position is committed only after it (below)
     if (!events.isEmpty()) {
       changes.applyAll(
@@ -155,7 +162,7 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
               lag.record(
                   Math.max(0, System.currentTimeMillis() - e.getHlc().getWallMillis()),
                   java.util.concurrent.TimeUnit.MILLISECONDS);
-              any[0] = true;
+              appliedNow.add(e);
             }
           });
     }
@@ -167,8 +174,12 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
     if (!polled.isEmpty()) {
       subscriber.commit();
     }
-    if (any[0]) {
-      onApplied.run();
+    if (!appliedNow.isEmpty()) {
+      try {
+        onApplied.accept(appliedNow);
+      } catch (RuntimeException e) {
+        log.warn("after-apply hook failed (the events are applied): {}", e.toString());
+      }
     }
     if (!caughtUp && subscriber.caughtUp()) {
       caughtUp = true;

@@ -32,6 +32,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a node does for the replicator (the gRPC {@code Replication} service delegates here): tell
@@ -43,6 +45,7 @@ import java.util.function.Consumer;
  * (DESIGN.md invariant 2); events this node already holds are not republished again.
  */
 public final class ReplicationService {
+  private static final Logger log = LoggerFactory.getLogger(ReplicationService.class);
   private final BlobStore blobs;
   private final BlobStore reads;
   private final ChangeLog changes;
@@ -65,6 +68,9 @@ public final class ReplicationService {
 
   /** How many store checks of one request run at the same time. */
   static final int CHECKS_IN_PARALLEL = 8;
+
+  /** A republish call slower than this is logged with where its time went. */
+  private static final long SLOW_REPUBLISH_NANOS = 500_000_000L;
 
   private final Cache<Digest, Boolean> verified =
       Caffeine.newBuilder().expireAfterWrite(VERIFIED_FOR).maximumSize(100_000).build();
@@ -357,6 +363,7 @@ public final class ReplicationService {
       EventValidation.check(e);
     }
     synchronized (republishLock) {
+      long t0 = System.nanoTime();
       fences.admit(link, epoch);
       List<ChangeEvent> fresh = new ArrayList<>();
       Set<String> required = new LinkedHashSet<>();
@@ -370,6 +377,7 @@ public final class ReplicationService {
       // one check of the batch's blobs (in parallel, verified ones skipped), then the first event
       // that names a missing one is reported
       Set<String> absent = new LinkedHashSet<>(missing(new ArrayList<>(required)));
+      long t1 = System.nanoTime();
       if (!absent.isEmpty()) {
         for (ChangeEvent e : fresh) {
           List<String> lacking = new ArrayList<>();
@@ -385,6 +393,19 @@ public final class ReplicationService {
       }
       if (!fresh.isEmpty()) {
         regionLog.publish(fresh);
+      }
+      long t2 = System.nanoTime();
+      if (t2 - t0 > SLOW_REPUBLISH_NANOS) {
+        log.info(
+            "link {}: republished {} of {} events in {} ms ({} blobs checked in {} ms, published in"
+                + " {} ms)",
+            link,
+            fresh.size(),
+            events.size(),
+            (t2 - t0) / 1_000_000,
+            required.size(),
+            (t1 - t0) / 1_000_000,
+            (t2 - t1) / 1_000_000);
       }
       republished.increment(fresh.size());
       skipped.increment(events.size() - fresh.size());

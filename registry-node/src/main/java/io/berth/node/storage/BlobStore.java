@@ -66,6 +66,15 @@ public interface BlobStore extends AutoCloseable {
   /** Size and digest of a stored blob, or empty if it is not stored. */
   Optional<StoredBlob> stat(Digest digest);
 
+  /**
+   * A hint that blob {@code digest} of {@code size} bytes is stored in this store as of now: a peer
+   * node sharing the store stored it, or a node of this region verified it before it republished an
+   * event naming it, and this node just applied that event. A store that remembers the sizes of
+   * blobs it saw recently (so that {@link #open} need not ask a remote server) may remember this
+   * one for as long; {@link #stat} still asks. The default ignores it.
+   */
+  default void sizeSeen(Digest digest, long size) {}
+
   /** A reader for a stored blob, or empty if it is not stored. */
   Optional<BlobReader> open(Digest digest);
 

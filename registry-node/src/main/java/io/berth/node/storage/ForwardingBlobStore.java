@@ -57,6 +57,11 @@ public abstract class ForwardingBlobStore implements BlobStore {
   }
 
   @Override
+  public void sizeSeen(Digest digest, long size) {
+    delegate.sizeSeen(digest, size);
+  }
+
+  @Override
   public Optional<BlobReader> open(Digest digest) {
     return delegate.open(digest);
   }

@@ -82,7 +82,7 @@ class EventApplierTest {
     for (long s = 1; s <= 3; s++) {
       log.append(event(s));
     }
-    try (EventApplier applier = new EventApplier(flaky, log, metrics, () -> {}).start()) {
+    try (EventApplier applier = new EventApplier(flaky, log, metrics, applied -> {}).start()) {
       await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 3);
       assertThat(log.rewinds()).isEqualTo(1);
       for (long s = 1; s <= 3; s++) {
@@ -91,6 +91,55 @@ class EventApplierTest {
       assertThat(applied("applied")).isEqualTo(3);
       assertThat(applied("duplicate")).as("event 1 came again after the rewind").isEqualTo(1);
       assertThat(applier.caughtUp()).isTrue();
+    }
+  }
+
+  @Test
+  void theHookIsToldTheEventsThatChangedTheIndexOnceAfterTheirBatch() {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    for (long s = 1; s <= 3; s++) {
+      log.append(event(s));
+    }
+    log.append(event(2)); // a duplicate: delivered again, changes nothing
+    java.util.List<Long> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (EventApplier applier =
+        new EventApplier(
+                changes,
+                log,
+                metrics,
+                applied -> {
+                  for (ChangeEvent e : applied) {
+                    // the hook runs after the batch is applied: the index already has the event
+                    assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0." + e.getSeq()))
+                        .isPresent();
+                    told.add(e.getSeq());
+                  }
+                })
+            .start()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 4);
+      assertThat(told).containsExactly(1L, 2L, 3L);
+      assertThat(applied("duplicate")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aFailingHookDoesNotUndoOrStopTheApply() {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    log.append(event(1));
+    try (EventApplier applier =
+        new EventApplier(
+                changes,
+                log,
+                metrics,
+                applied -> {
+                  throw new IllegalStateException("hook broke");
+                })
+            .start()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 1);
+      log.append(event(2));
+      await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 2);
+      assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0.2")).isPresent();
+      assertThat(log.rewinds()).as("the apply itself did not fail").isZero();
     }
   }
 
@@ -109,7 +158,7 @@ class EventApplierTest {
                             .setZipDigest("sha256:not-hex")))
             .build());
     log.append(event(3));
-    try (EventApplier applier = new EventApplier(changes, log, metrics, () -> {}).start()) {
+    try (EventApplier applier = new EventApplier(changes, log, metrics, applied -> {}).start()) {
       await().atMost(Duration.ofSeconds(30)).until(() -> log.committed() == 3);
       assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0.1")).isPresent();
       assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0.2"))
@@ -127,7 +176,7 @@ class EventApplierTest {
   void aMissWaitsOnlyWhileBehindTheLogAndAtMostTheLimit() throws Exception {
     InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
     log.append(event(1));
-    try (EventApplier applier = new EventApplier(changes, log, metrics, () -> {})) {
+    try (EventApplier applier = new EventApplier(changes, log, metrics, applied -> {})) {
       assertThat(applier.await(Duration.ofSeconds(1)))
           .as("not started: no log to wait for")
           .isEqualTo(RegionCatchUp.Outcome.UNAVAILABLE);
@@ -164,7 +213,7 @@ class EventApplierTest {
   @Test
   void anUnreachableLogCostsAMissNoMoreThanTheLimit() throws Exception {
     InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
-    try (EventApplier applier = new EventApplier(changes, log, metrics, () -> {}).start()) {
+    try (EventApplier applier = new EventApplier(changes, log, metrics, applied -> {}).start()) {
       log.unreachable(true);
       long t0 = System.nanoTime();
       assertThat(applier.await(Duration.ofMillis(200)))

@@ -706,9 +706,21 @@ public final class S3BlobStore implements BlobStore {
   }
 
   /**
-   * A reader for the blob. The size of a blob seen in the last 30 s (stored, opened or stat'ed) is
-   * reused without a HEAD request (content-addressed blobs never change size); {@link #stat} always
-   * asks the server.
+   * Remembers the size like a stat would, for the 30 s {@link #open} reuses sizes: a node that
+   * applies a peer's or a republished event then answers the first reads of its blobs without a
+   * HEAD request each.
+   */
+  @Override
+  public void sizeSeen(Digest digest, long size) {
+    if (size >= 0) {
+      sizes.put(digest, size);
+    }
+  }
+
+  /**
+   * A reader for the blob. The size of a blob seen in the last 30 s (stored, opened, stat'ed or
+   * {@linkplain #sizeSeen told}) is reused without a HEAD request (content-addressed blobs never
+   * change size); {@link #stat} always asks the server.
    */
   @Override
   public Optional<BlobReader> open(Digest digest) {

@@ -13,6 +13,7 @@ import io.berth.node.storage.StoredBlob;
 import io.berth.node.testsupport.PatternStream;
 import io.berth.node.testsupport.S3ProxyServer;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -85,6 +86,36 @@ class S3BlobStoreIT extends BlobStoreContract {
     assertThat(store.stat(PatternStream.digest(size2, 12))).isEmpty();
     assertThat(store.stat(PatternStream.digest(size2, 11))).isEmpty();
     assertThat(noTemporaryData()).isTrue();
+  }
+
+  @Test
+  void aSizeToldByAnAppliedEventAnswersOpenWithoutAskingTheServer() throws Exception {
+    byte[] content = new byte[70_000];
+    new java.util.Random(5).nextBytes(content);
+    Digest d = store.put(new java.io.ByteArrayInputStream(content), PutExpectation.any()).digest();
+    int dead;
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      dead = s.getLocalPort();
+    }
+    // another node of the region whose S3 endpoint does not answer: only the hint can tell it
+    NodeConfig.S3Section unreachable =
+        NodeConfig.S3Section.of(
+                "http://127.0.0.1:" + dead,
+                "contract-unreachable",
+                S3ProxyServer.ACCESS_KEY,
+                S3ProxyServer.SECRET_KEY)
+            .withRetries(2, 1, 10);
+    try (S3BlobStore other = new S3BlobStore(unreachable, "writer-b")) {
+      assertThatThrownBy(() -> other.open(d))
+          .as("without the hint, open asks the server")
+          .isInstanceOf(io.berth.node.storage.StorageException.class);
+      other.sizeSeen(d, content.length);
+      assertThat(other.open(d).orElseThrow().size()).isEqualTo(content.length);
+      assertThatThrownBy(() -> other.stat(d))
+          .as("stat still asks the server")
+          .isInstanceOf(io.berth.node.storage.StorageException.class);
+    }
   }
 
   @Test
