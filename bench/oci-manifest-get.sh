@@ -20,7 +20,10 @@ RUNS=${RUNS:-5}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-10s}
 CONNS=${CONNS:-16}
-BENCH_ARGS="REPOS=$REPOS TAGS=$TAGS RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS"
+# REWARM: an unmeasured run of this length on the same server right before each measured run,
+# since Berth and nginx alternate and each run otherwise starts on caches the other one used
+REWARM=${REWARM:-3s}
+BENCH_ARGS="REPOS=$REPOS TAGS=$TAGS RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS REWARM=$REWARM"
 
 build_berth
 build_berth_tests
@@ -66,9 +69,11 @@ for kind in tags digests; do
   wrk_run "$nginx_url" "$WARMUP" "$CONNS" "$lua" >/dev/null
   brps=() bp99=() nrps=() np99=()
   for ((r = 1; r <= RUNS; r++)); do
+    [ "$REWARM" = 0 ] || wrk_run "$berth" "$REWARM" "$CONNS" "$lua" >/dev/null
     o=$(wrk_run "$berth" "$DURATION" "$CONNS" "$lua")
     [ "$(wrk_errors "$o")" -eq 0 ] || { echo "bench: errors from Berth:" >&2; echo "$o" >&2; exit 1; }
     brps+=("$(wrk_rps "$o")") bp99+=("$(wrk_p99_ms "$o")")
+    [ "$REWARM" = 0 ] || wrk_run "$nginx_url" "$REWARM" "$CONNS" "$lua" >/dev/null
     o=$(wrk_run "$nginx_url" "$DURATION" "$CONNS" "$lua")
     [ "$(wrk_errors "$o")" -eq 0 ] || { echo "bench: errors from nginx:" >&2; echo "$o" >&2; exit 1; }
     nrps+=("$(wrk_rps "$o")") np99+=("$(wrk_p99_ms "$o")")
