@@ -850,7 +850,14 @@ public final class NodeAssembly implements AutoCloseable {
     closeables.add(regionLog);
     ReplicationRpc rpc =
         new ReplicationRpc(
-            new ReplicationService(blobStore, copyReads, changeLog, regionLog, fences, metrics));
+            new ReplicationService(
+                blobStore,
+                copyReads,
+                changeLog,
+                regionLog,
+                fences,
+                metrics,
+                Duration.ofMinutes(config.storage().gc().graceMinutes())));
     closeables.add(rpc);
     grpc = wireGrpc(rpc);
   }

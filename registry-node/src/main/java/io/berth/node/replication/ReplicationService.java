@@ -57,6 +57,9 @@ public final class ReplicationService {
   private final Counter bytes;
   private final Counter republished;
   private final Counter skipped;
+  private final Counter statedTrusted;
+  private final Counter statedRefuted;
+  private final long statedTrustedForMillis;
   private final Object republishLock = new Object();
 
   /**
@@ -65,6 +68,19 @@ public final class ReplicationService {
    * swept, so skipping the second touch (an S3 copy onto itself) changes nothing.
    */
   static final Duration VERIFIED_FOR = Duration.ofSeconds(60);
+
+  /**
+   * The longest a link owner's own write into this region's bucket counts as stored without asking
+   * the store (ADR 0024), however long the GC grace period; with a shorter grace period, a quarter
+   * of it.
+   */
+  public static final Duration STATED_WRITES_TRUSTED_FOR = Duration.ofMinutes(10);
+
+  /**
+   * How many of a request's stated bucket writes are looked up in the store before the rest are
+   * trusted.
+   */
+  static final int STATED_WRITES_SPOT_CHECKS = 2;
 
   /** How many store checks of one request run at the same time. */
   static final int CHECKS_IN_PARALLEL = 8;
@@ -86,6 +102,12 @@ public final class ReplicationService {
   public record RepublishOutcome(int published, int skipped) {}
 
   /**
+   * A link owner's statement that it wrote {@code digest} ({@code size} bytes) into this region's
+   * bucket itself, at {@code writtenMillis} on its clock (ADR 0024).
+   */
+  public record StatedWrite(Digest digest, long size, long writtenMillis) {}
+
+  /**
    * @param regionLog this region's log (the region topic), or a publisher that applies to the local
    *     index when the region has no log
    */
@@ -95,7 +117,7 @@ public final class ReplicationService {
       ChangePublisher regionLog,
       LinkFences fences,
       MeterRegistry metrics) {
-    this(blobs, blobs, changes, regionLog, fences, metrics);
+    this(blobs, blobs, changes, regionLog, fences, metrics, STATED_WRITES_TRUSTED_FOR);
   }
 
   /**
@@ -103,6 +125,8 @@ public final class ReplicationService {
    *     by a reader that reads each blob once (a node-local read cache is not filled by it)
    * @param regionLog this region's log (the region topic), or a publisher that applies to the local
    *     index when the region has no log
+   * @param gcGrace the GC grace period of this region's store: a link owner's stated write counts
+   *     as stored for at most a quarter of it ({@link #STATED_WRITES_TRUSTED_FOR} at most)
    */
   public ReplicationService(
       BlobStore blobs,
@@ -110,8 +134,11 @@ public final class ReplicationService {
       ChangeLog changes,
       ChangePublisher regionLog,
       LinkFences fences,
-      MeterRegistry metrics) {
+      MeterRegistry metrics,
+      Duration gcGrace) {
     this.blobs = blobs;
+    this.statedTrustedForMillis =
+        Math.min(STATED_WRITES_TRUSTED_FOR.toMillis(), Math.max(0, gcGrace.toMillis() / 4));
     this.reads = reads;
     this.changes = changes;
     this.regionLog = regionLog;
@@ -131,6 +158,17 @@ public final class ReplicationService {
         Counter.builder("berth_replication_events_skipped")
             .description("remote events handed over that this node already held")
             .register(metrics);
+    this.statedTrusted = stated(metrics, "trusted");
+    this.statedRefuted = stated(metrics, "refuted");
+  }
+
+  private static Counter stated(MeterRegistry m, String result) {
+    return Counter.builder("berth_replication_stated_writes")
+        .description(
+            "blobs a link owner stated it wrote into this region's bucket: taken as stored"
+                + " (trusted) or ignored because a spot check did not find one (refuted)")
+        .tag("result", result)
+        .register(m);
   }
 
   private static Counter received(MeterRegistry m, String result) {
@@ -359,6 +397,20 @@ public final class ReplicationService {
    */
   public RepublishOutcome republish(String link, long epoch, List<ChangeEvent> events)
       throws ChangePublisher.PublishException {
+    return republish(link, epoch, events, List.of());
+  }
+
+  /**
+   * The same, with the link owner's statement of the blobs it wrote into this region's bucket
+   * itself (ADR 0024). A stated blob the events need counts as stored without asking the store when
+   * its write is recent (see {@link #ReplicationService(BlobStore, BlobStore, ChangeLog,
+   * ChangePublisher, LinkFences, MeterRegistry, Duration)}), after {@link
+   * #STATED_WRITES_SPOT_CHECKS} of them were found in the store. If a spot check does not find one,
+   * the statement is ignored and every blob is checked.
+   */
+  public RepublishOutcome republish(
+      String link, long epoch, List<ChangeEvent> events, List<StatedWrite> stated)
+      throws ChangePublisher.PublishException {
     for (ChangeEvent e : events) {
       EventValidation.check(e);
     }
@@ -374,6 +426,7 @@ public final class ReplicationService {
         required.addAll(ChangeEvents.requiredBlobs(e));
         fresh.add(e);
       }
+      trustStated(link, required, stated);
       // one check of the batch's blobs (in parallel, verified ones skipped), then the first event
       // that names a missing one is reported
       Set<String> absent = new LinkedHashSet<>(missing(new ArrayList<>(required)));
@@ -411,6 +464,52 @@ public final class ReplicationService {
       skipped.increment(events.size() - fresh.size());
       return new RepublishOutcome(fresh.size(), events.size() - fresh.size());
     }
+  }
+
+  /**
+   * Marks the recent stated writes among {@code required} as verified, after spot checks of a few
+   * of them in the store; a failed spot check drops the whole statement (logged, counted).
+   */
+  private void trustStated(String link, Set<String> required, List<StatedWrite> stated) {
+    if (stated.isEmpty() || statedTrustedForMillis <= 0) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    List<StatedWrite> usable = new ArrayList<>();
+    for (StatedWrite w : stated) {
+      long age = now - w.writtenMillis();
+      // a write stamped far in the future is a clock problem: not trusted either
+      if (required.contains(w.digest().toString())
+          && age < statedTrustedForMillis
+          && age > -VERIFIED_FOR.toMillis()
+          && verified.getIfPresent(w.digest()) == null) {
+        usable.add(w);
+      }
+    }
+    if (usable.isEmpty()) {
+      return;
+    }
+    List<Digest> spot = new ArrayList<>();
+    for (int i = 0; i < Math.min(STATED_WRITES_SPOT_CHECKS, usable.size()); i++) {
+      spot.add(usable.get(i).digest());
+    }
+    Set<Digest> notThere = absentAmong(spot);
+    if (!notThere.isEmpty()) {
+      statedRefuted.increment(usable.size());
+      log.warn(
+          "link {} stated it wrote {} blobs into this region's bucket, but {} is not in this"
+              + " node's store: checking every blob instead (is the link's bucket for this region"
+              + " the bucket these nodes use?)",
+          link,
+          usable.size(),
+          notThere.iterator().next());
+      return;
+    }
+    for (StatedWrite w : usable) {
+      verified.put(w.digest(), Boolean.TRUE);
+      blobs.sizeSeen(w.digest(), w.size());
+    }
+    statedTrusted.increment(usable.size());
   }
 
   /** The fences, for the status API. */

@@ -1,11 +1,13 @@
 package io.berth.node.rpc;
 
 import com.google.protobuf.ByteString;
+import io.berth.common.Digest;
 import io.berth.node.replication.ReplicationService;
 import io.berth.node.replication.StaleEpochException;
 import io.berth.proto.node.v1.BeginTermRequest;
 import io.berth.proto.node.v1.BeginTermResponse;
 import io.berth.proto.node.v1.BlobChunk;
+import io.berth.proto.node.v1.BucketWrite;
 import io.berth.proto.node.v1.FindMissingRequest;
 import io.berth.proto.node.v1.FindMissingResponse;
 import io.berth.proto.node.v1.ReadBlobRequest;
@@ -20,6 +22,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -239,7 +243,10 @@ public final class ReplicationRpc extends ReplicationGrpc.ReplicationImplBase
     try {
       ReplicationService.RepublishOutcome o =
           service.republish(
-              req.getFence().getLink(), req.getFence().getEpoch(), req.getEventsList());
+              req.getFence().getLink(),
+              req.getFence().getEpoch(),
+              req.getEventsList(),
+              statedWrites(req));
       out.onNext(
           RepublishResponse.newBuilder()
               .setPublished(o.published())
@@ -249,6 +256,20 @@ public final class ReplicationRpc extends ReplicationGrpc.ReplicationImplBase
     } catch (Exception e) {
       out.onError(RpcErrors.toStatus(e));
     }
+  }
+
+  private static List<ReplicationService.StatedWrite> statedWrites(RepublishRequest req) {
+    List<ReplicationService.StatedWrite> out = new ArrayList<>(req.getBucketWritesCount());
+    for (BucketWrite w : req.getBucketWritesList()) {
+      if (w.getSize() < 0) {
+        throw new IllegalArgumentException(
+            "bucket write of " + w.getDigest() + " has a negative size");
+      }
+      out.add(
+          new ReplicationService.StatedWrite(
+              Digest.parse(w.getDigest()), w.getSize(), w.getWrittenMillis()));
+    }
+    return out;
   }
 
   /** Stops the write workers. */

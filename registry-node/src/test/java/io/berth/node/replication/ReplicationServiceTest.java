@@ -385,6 +385,129 @@ class ReplicationServiceTest {
     assertThat(changes.lastChange(e.getKey()).orElseThrow().getOriginRegion()).isEqualTo("eu");
   }
 
+  /** Counts the store's lookups and the size hints it was given. */
+  static final class CountingStore extends io.berth.node.storage.ForwardingBlobStore {
+    final java.util.concurrent.atomic.AtomicInteger stats =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.Map<Digest, Long> sizes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    CountingStore(io.berth.node.storage.BlobStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public java.util.Optional<io.berth.node.storage.StoredBlob> stat(Digest digest) {
+      stats.incrementAndGet();
+      return super.stat(digest);
+    }
+
+    @Override
+    public void sizeSeen(Digest digest, long size) {
+      sizes.put(digest, size);
+    }
+  }
+
+  ReplicationService serviceOver(io.berth.node.storage.BlobStore store, java.time.Duration grace) {
+    return new ReplicationService(
+        store,
+        store,
+        changes,
+        new ChangePublisher() {
+          @Override
+          public void publish(List<ChangeEvent> events) {
+            published.addAll(events);
+          }
+
+          @Override
+          public void close() {}
+        },
+        fences,
+        metrics,
+        grace);
+  }
+
+  /** Ten layers written straight into the bucket by the link, and a manifest naming them all. */
+  record BucketCopy(ChangeEvent event, List<ReplicationService.StatedWrite> stated) {}
+
+  BucketCopy copiedIntoTheBucket(String name, long writtenMillis) throws IOException {
+    List<String> refs = new ArrayList<>();
+    List<ReplicationService.StatedWrite> stated = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      byte[] layer = bytes(name + " layer " + i);
+      Digest d =
+          blobs
+              .put(new ByteArrayInputStream(layer), io.berth.node.storage.PutExpectation.any())
+              .digest();
+      refs.add(d.toString());
+      stated.add(new ReplicationService.StatedWrite(d, layer.length, writtenMillis));
+    }
+    byte[] manifest = bytes("{\"manifest\":\"" + name + "\"}");
+    Digest m =
+        blobs
+            .put(new ByteArrayInputStream(manifest), io.berth.node.storage.PutExpectation.any())
+            .digest();
+    stated.add(new ReplicationService.StatedWrite(m, manifest.length, writtenMillis));
+    return new BucketCopy(ociPut(1, "team/" + name, manifest, refs.toArray(new String[0])), stated);
+  }
+
+  /**
+   * ADR 0024: blobs the link owner states it wrote into this region's bucket moments ago are taken
+   * as stored after two spot checks, instead of one store lookup each (on S3 a HEAD each, which
+   * took seconds for the first hand-over after a region's restart).
+   */
+  @Test
+  void recentBucketWritesStatedByTheLinkOwnerAreTrustedAfterSpotChecks() throws Exception {
+    CountingStore store = new CountingStore(blobs);
+    ReplicationService s = serviceOver(store, java.time.Duration.ofHours(24));
+    BucketCopy copy = copiedIntoTheBucket("stated", System.currentTimeMillis() - 90_000);
+    var o = s.republish("eu->us", 1, List.of(copy.event()), copy.stated());
+    assertThat(o.published()).isEqualTo(1);
+    assertThat(published).containsExactly(copy.event());
+    assertThat(store.stats.get())
+        .as("only the spot checks asked the store, not each of the 11 blobs")
+        .isEqualTo(ReplicationService.STATED_WRITES_SPOT_CHECKS);
+    assertThat(store.sizes)
+        .as("the stated sizes go to the store's size cache")
+        .hasSize(11)
+        .containsEntry(copy.stated().get(3).digest(), copy.stated().get(3).size());
+    assertThat(counter("berth_replication_stated_writes", "result", "trusted")).isEqualTo(11);
+  }
+
+  @Test
+  void aStatementRefutedByASpotCheckIsIgnoredAndEveryBlobIsChecked() throws Exception {
+    CountingStore store = new CountingStore(blobs);
+    ReplicationService s = serviceOver(store, java.time.Duration.ofHours(24));
+    BucketCopy copy = copiedIntoTheBucket("refuted", System.currentTimeMillis());
+    // the link wrote into another bucket: the first stated blob is not in this region's store
+    Digest gone = copy.stated().get(0).digest();
+    Files.delete(blobs.pathOf(gone));
+    assertThatThrownBy(() -> s.republish("eu->us", 1, List.of(copy.event()), copy.stated()))
+        .isInstanceOf(MissingBlobsException.class)
+        .hasMessageContaining(gone.toString());
+    assertThat(published).as("invariant 2: nothing republished").isEmpty();
+    assertThat(counter("berth_replication_stated_writes", "result", "refuted")).isEqualTo(11);
+    assertThat(counter("berth_replication_stated_writes", "result", "trusted")).isZero();
+  }
+
+  @Test
+  void aStatedWriteOlderThanTheTrustWindowIsCheckedInTheStore() throws Exception {
+    CountingStore store = new CountingStore(blobs);
+    // a 20-minute grace period: a stated write counts for 5 minutes at most
+    ReplicationService s = serviceOver(store, java.time.Duration.ofMinutes(20));
+    BucketCopy copy = copiedIntoTheBucket("old", System.currentTimeMillis() - 6 * 60_000);
+    assertThat(s.republish("eu->us", 1, List.of(copy.event()), copy.stated()).published())
+        .isEqualTo(1);
+    assertThat(store.stats.get()).as("each of the 11 blobs looked up").isEqualTo(11);
+    assertThat(counter("berth_replication_stated_writes", "result", "trusted")).isZero();
+    // and a statement stamped far in the future (a clock problem) is not trusted either
+    published.clear();
+    CountingStore other = new CountingStore(blobs);
+    BucketCopy later = copiedIntoTheBucket("future", System.currentTimeMillis() + 3_600_000);
+    serviceOver(other, java.time.Duration.ofHours(24))
+        .republish("eu->us", 1, List.of(later.event()), later.stated());
+    assertThat(other.stats.get()).isEqualTo(11);
+  }
+
   @Test
   void malformedRequestsAreRefused() {
     assertThatThrownBy(() -> service.missing(List.of("md5:abc")))

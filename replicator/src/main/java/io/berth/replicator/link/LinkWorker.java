@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -248,7 +250,7 @@ public final class LinkWorker implements LinkOwnership.Work {
           // the events are handed over, in order, once a node answers again
           stage = "copy ahead";
           if (!carry.isEmpty()) {
-            copyMissing(fence, term, carry, copiers, true);
+            copyMissing(fence, term, carry, copiers, ahead.written);
           }
           if (!ahead.active()) {
             nextHandOver = System.currentTimeMillis() + UNAVAILABLE_MAX_PAUSE_MILLIS;
@@ -271,7 +273,7 @@ public final class LinkWorker implements LinkOwnership.Work {
             stage = "isolate";
             carryOneByOne(fence, term, carry, copiers, givenUp);
           } else {
-            copyMissing(fence, term, carry, copiers, false);
+            copyMissing(fence, term, carry, copiers, null);
             stage = "republish";
             long t = System.nanoTime();
             republishAll(fence, carry);
@@ -370,8 +372,31 @@ public final class LinkWorker implements LinkOwnership.Work {
   }
 
   private void republishAll(Fence fence, List<ChangeEvent> carry) {
+    republishAll(fence, carry, Map.of());
+  }
+
+  /**
+   * Hands {@code carry} over in calls of {@link #REPUBLISH_BATCH} events, each stating the blobs of
+   * its events that this owner wrote into the target's bucket itself ({@code written}, ADR 0024).
+   */
+  private void republishAll(
+      Fence fence, List<ChangeEvent> carry, Map<String, RegionClient.BucketWrite> written) {
     for (int i = 0; i < carry.size(); i += REPUBLISH_BATCH) {
-      target.republish(fence, carry.subList(i, Math.min(carry.size(), i + REPUBLISH_BATCH)));
+      List<ChangeEvent> part = carry.subList(i, Math.min(carry.size(), i + REPUBLISH_BATCH));
+      List<RegionClient.BucketWrite> stated = new ArrayList<>();
+      if (!written.isEmpty()) {
+        Set<String> named = new LinkedHashSet<>();
+        for (ChangeEvent e : part) {
+          named.addAll(ChangeEvents.requiredBlobs(e));
+        }
+        for (String d : named) {
+          RegionClient.BucketWrite w = written.get(d);
+          if (w != null) {
+            stated.add(w);
+          }
+        }
+      }
+      target.republish(fence, part, stated);
     }
   }
 
@@ -384,7 +409,7 @@ public final class LinkWorker implements LinkOwnership.Work {
     long t = System.nanoTime();
     try {
       if (!ahead.events.isEmpty()) {
-        republishAll(fence, ahead.events);
+        republishAll(fence, ahead.events, ahead.written);
       }
     } catch (RegionException.Unavailable e) {
       state.failed("republish", e);
@@ -421,6 +446,10 @@ public final class LinkWorker implements LinkOwnership.Work {
    */
   private static final class Ahead {
     final List<ChangeEvent> events = new ArrayList<>();
+
+    /** The blobs of these events this owner wrote into the target's bucket itself, by digest. */
+    final Map<String, RegionClient.BucketWrite> written = new ConcurrentHashMap<>();
+
     final List<List<ChangeEvent>> batches = new ArrayList<>();
     int superseded;
     long oldestWallMillis;
@@ -440,6 +469,7 @@ public final class LinkWorker implements LinkOwnership.Work {
 
     void clear() {
       events.clear();
+      written.clear();
       batches.clear();
       superseded = 0;
       oldestWallMillis = 0;
@@ -477,7 +507,7 @@ public final class LinkWorker implements LinkOwnership.Work {
         continue;
       }
       try {
-        copyMissing(fence, term, List.of(e), copiers, false);
+        copyMissing(fence, term, List.of(e), copiers, null);
         target.republish(fence, List.of(e));
       } catch (RegionException.StaleFence x) {
         throw x;
@@ -538,31 +568,40 @@ public final class LinkWorker implements LinkOwnership.Work {
   }
 
   /**
-   * Copies the blobs {@code carry} names that the target lacks: into its nodes, or with {@code
-   * intoBucket} straight into its bucket.
+   * Copies the blobs {@code carry} names that the target lacks: into its nodes, or, given {@code
+   * intoBucket}, straight into its bucket, recording there each blob this call wrote (not those the
+   * bucket already held).
    */
   private void copyMissing(
       Fence fence,
       LinkOwnership.Term term,
       List<ChangeEvent> carry,
       ExecutorService copiers,
-      boolean intoBucket)
+      Map<String, RegionClient.BucketWrite> intoBucket)
       throws InterruptedException {
     Set<String> needed = new LinkedHashSet<>();
     for (ChangeEvent e : carry) {
       needed.addAll(ChangeEvents.requiredBlobs(e));
     }
     long t = System.nanoTime();
-    List<String> missing = intoBucket ? bucket.missing(needed) : target.missing(needed);
+    List<String> missing = intoBucket != null ? bucket.missing(needed) : target.missing(needed);
     state.stage("find").record(System.nanoTime() - t, TimeUnit.NANOSECONDS);
     if (missing.isEmpty()) {
       return;
     }
     BlobCopier copier =
-        intoBucket
+        intoBucket != null
             ? new BlobCopier(
                 source,
-                (f, digest, size, content) -> bucket.writeBlob(digest, size, content),
+                (f, digest, size, content) -> {
+                  boolean had = bucket.writeBlob(digest, size, content);
+                  if (!had) {
+                    intoBucket.put(
+                        digest,
+                        new RegionClient.BucketWrite(digest, size, System.currentTimeMillis()));
+                  }
+                  return had;
+                },
                 bandwidth,
                 listener(),
                 UNAVAILABLE_COPY_ATTEMPTS)

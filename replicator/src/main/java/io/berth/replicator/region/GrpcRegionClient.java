@@ -477,9 +477,17 @@ public final class GrpcRegionClient implements RegionClient {
   }
 
   @Override
-  public int republish(Fence fence, List<ChangeEvent> events) {
-    RepublishRequest req =
-        RepublishRequest.newBuilder().setFence(proto(fence)).addAllEvents(events).build();
+  public int republish(Fence fence, List<ChangeEvent> events, List<BucketWrite> written) {
+    RepublishRequest.Builder b =
+        RepublishRequest.newBuilder().setFence(proto(fence)).addAllEvents(events);
+    for (BucketWrite w : written) {
+      b.addBucketWrites(
+          io.berth.proto.node.v1.BucketWrite.newBuilder()
+              .setDigest(w.digest())
+              .setSize(w.size())
+              .setWrittenMillis(w.writtenMillis()));
+    }
+    RepublishRequest req = b.build();
     return withFailover(
         "republish " + events.size() + " events", n -> unary(n).republish(req).getPublished());
   }

@@ -49,7 +49,17 @@ public interface RegionClient extends AutoCloseable {
   boolean writeBlob(Fence fence, String digest, long size, InputStream content);
 
   /** Hands events over for the region's log; returns how many were new there. */
-  int republish(Fence fence, List<ChangeEvent> events);
+  default int republish(Fence fence, List<ChangeEvent> events) {
+    return republish(fence, events, List.of());
+  }
+
+  /**
+   * The same, stating which of the events' blobs this link owner wrote into the region's bucket
+   * itself ({@code written}, ADR 0024), so that the region may take them as stored without looking
+   * each one up. The statement changes no outcome: a region that does not find a stated blob
+   * answers as if nothing had been stated.
+   */
+  int republish(Fence fence, List<ChangeEvent> events, List<BucketWrite> written);
 
   /** The region's nodes with their last known state, for the status page. */
   List<NodeState> nodes();
@@ -66,6 +76,12 @@ public interface RegionClient extends AutoCloseable {
     @Override
     void close();
   }
+
+  /**
+   * A blob this link owner wrote into the region's bucket: its digest, size and when the write
+   * completed (wall clock, ms).
+   */
+  record BucketWrite(String digest, long size, long writtenMillis) {}
 
   /** A node and whether its last call succeeded. */
   record NodeState(String endpoint, boolean up, String lastError) {}

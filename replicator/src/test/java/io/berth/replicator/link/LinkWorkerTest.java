@@ -439,6 +439,16 @@ class LinkWorkerTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 8);
     assertThat(us.log).as("handed over once each, in order").containsExactlyElementsOf(sent);
     assertThat(us.writes).as("nothing copied twice").isEmpty();
+    // ADR 0024: the hand-over states the blobs this owner wrote into the bucket, with their sizes,
+    // so the node need not look each one up
+    assertThat(us.statedWrites)
+        .extracting(io.berth.replicator.region.RegionClient.BucketWrite::digest)
+        .containsExactlyInAnyOrderElementsOf(us.bucketWrites);
+    for (var w : us.statedWrites) {
+      assertThat(w.size()).isEqualTo(us.blobSize(w.digest()));
+      assertThat(w.writtenMillis())
+          .isBetween(System.currentTimeMillis() - 60_000, System.currentTimeMillis());
+    }
     assertThat(state.snapshot().get("eventsAhead")).isEqualTo(0L);
     assertThat(state.snapshot().get("eventsReplicated")).isEqualTo(8L);
     // and the link is back on the usual path: a new event goes through the nodes
@@ -447,6 +457,7 @@ class LinkWorkerTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> log.committed() == 9);
     assertThat(us.writes).hasSize(1);
     assertThat(us.log).endsWith(later);
+    assertThat(us.statedWrites).as("a copy through the nodes states nothing").hasSize(16);
   }
 
   /**

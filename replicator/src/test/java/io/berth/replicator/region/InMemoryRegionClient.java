@@ -29,6 +29,9 @@ public final class InMemoryRegionClient implements RegionClient {
   public final List<String> writes = new CopyOnWriteArrayList<>();
   public final List<String> calls = new CopyOnWriteArrayList<>();
 
+  /** The bucket writes stated with the republish calls that succeeded, in order. */
+  public final List<BucketWrite> statedWrites = new CopyOnWriteArrayList<>();
+
   /** {@link System#nanoTime()} of each call, in the order of {@link #calls}. */
   public final List<Long> callNanos = new CopyOnWriteArrayList<>();
 
@@ -49,6 +52,11 @@ public final class InMemoryRegionClient implements RegionClient {
 
   public boolean has(String digest) {
     return blobs.containsKey(digest);
+  }
+
+  /** The size of a held blob. */
+  public long blobSize(String digest) {
+    return blobs.get(digest).length;
   }
 
   /** The next {@code times} reads fail after {@code bytes} bytes. */
@@ -206,7 +214,7 @@ public final class InMemoryRegionClient implements RegionClient {
   }
 
   @Override
-  public int republish(Fence fence, List<ChangeEvent> events) {
+  public int republish(Fence fence, List<ChangeEvent> events, List<BucketWrite> written) {
     up("republish");
     admit(fence);
     List<ChangeEvent> fresh = new ArrayList<>();
@@ -226,6 +234,7 @@ public final class InMemoryRegionClient implements RegionClient {
       held.add(e.getOriginRegion() + "/" + e.getOriginNode() + "#" + e.getSeq());
       log.add(e);
     }
+    statedWrites.addAll(written);
     return fresh.size();
   }
 

@@ -135,6 +135,25 @@ public abstract class RegionClientContract {
     awaitHeld(f, e);
   }
 
+  /**
+   * A statement of bucket writes changes no outcome (ADR 0024): a stated blob the region does not
+   * hold still makes the hand-over fail, and a malformed one is refused.
+   */
+  @Test
+  void aStatedBucketWriteOfABlobTheRegionLacksDoesNotLetTheEventIn() {
+    Fence f = new Fence(link(), 3);
+    String module = "corp.example.com/stated" + random.nextInt(1_000_000);
+    byte[] mod = ("module " + module + "\n").getBytes(StandardCharsets.UTF_8);
+    ChangeEvent e = goEvent("elsewhere", 1 + random.nextInt(1_000_000), module, mod);
+    List<RegionClient.BucketWrite> stated =
+        List.of(new RegionClient.BucketWrite(digest(mod), mod.length, System.currentTimeMillis()));
+    assertThatThrownBy(() -> region().republish(f, List.of(e), stated))
+        .isInstanceOf(RegionException.MissingBlobs.class);
+    region().writeBlob(f, digest(mod), mod.length, new ByteArrayInputStream(mod));
+    assertThat(region().republish(f, List.of(e), stated)).isEqualTo(1);
+    awaitHeld(f, e);
+  }
+
   /** Waits until a repeated republish of {@code e} is skipped (the region applied it). */
   protected void awaitHeld(Fence f, ChangeEvent e) {
     long deadline = System.nanoTime() + 60_000_000_000L;
