@@ -84,7 +84,8 @@ import org.slf4j.LoggerFactory;
  * and deletes the temporary object. See ADR 0007.
  *
  * <p>Every request is retried on transient failures (I/O errors, 5xx) with exponential backoff, a
- * bounded number of times; then a {@link StorageException} is thrown.
+ * bounded number of times; then a {@link StorageException} is thrown. A listing that fails between
+ * pages resumes after the last key it visited.
  */
 public final class S3BlobStore implements BlobStore {
   private static final Logger log = LoggerFactory.getLogger(S3BlobStore.class);
@@ -935,19 +936,62 @@ public final class S3BlobStore implements BlobStore {
         });
   }
 
+  /**
+   * Visits the objects below {@code keyPrefix} in key order, each once. A listing is one request
+   * per page of 1000 keys; a page that fails transiently is asked for again with the retry policy
+   * (its backoff, and its attempts for each page, as for any other request), as a new listing that
+   * starts after the last key visited. Idle pooled connections are evicted before each retry: the
+   * client does not retry on connection failures itself, and a pool of connections the server
+   * closed would otherwise fail one retry after the other. An exception of the visitor is not
+   * retried and passes unchanged.
+   */
   private void listKeys(String keyPrefix, Consumer<Item> visitor) {
-    Iterable<Result<Item>> results =
-        client.listObjects(
-            ListObjectsArgs.builder().bucket(bucket).prefix(keyPrefix).recursive(true).build());
-    try {
-      for (Result<Item> r : results) {
-        Item item = r.get();
+    String after = null;
+    Retry.Context<Void> attempts = retry.context();
+    boolean progressed = false;
+    while (true) {
+      ListObjectsArgs.Builder args =
+          ListObjectsArgs.builder().bucket(bucket).prefix(keyPrefix).recursive(true);
+      if (after != null) {
+        // not ListObjectsV2's start-after: the SDK sends it again next to the continuation token
+        // of every further page, which S3Proxy refuses (InvalidArgument); version 1 pages by the
+        // marker alone, which is the last key
+        args.useApiVersion1(true).marker(after);
+      }
+      java.util.Iterator<Result<Item>> listing = client.listObjects(args.build()).iterator();
+      while (true) {
+        Item item;
+        try {
+          if (!listing.hasNext()) {
+            attempts.onComplete();
+            return;
+          }
+          item = listing.next().get();
+        } catch (Exception e) {
+          if (progressed) {
+            attempts = retry.context();
+            progressed = false;
+          }
+          try {
+            attempts.onError(e);
+          } catch (Exception exhausted) {
+            throw new StorageException("cannot list " + bucket + "/" + keyPrefix + ": " + e, e);
+          }
+          log.info(
+              "listing {}/{} failed after key {}, resuming there: {}",
+              bucket,
+              keyPrefix,
+              after == null ? "(none)" : after,
+              e.toString());
+          http.connectionPool().evictAll();
+          break;
+        }
+        progressed = true;
         if (!item.isDir()) {
           visitor.accept(item);
+          after = item.objectName();
         }
       }
-    } catch (Exception e) {
-      throw new StorageException("cannot list " + bucket + "/" + keyPrefix + ": " + e, e);
     }
   }
 

@@ -9,12 +9,20 @@ import io.berth.node.storage.BlobRejectedException;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.BlobStoreContract;
 import io.berth.node.storage.PutExpectation;
+import io.berth.node.storage.StorageException;
 import io.berth.node.storage.StoredBlob;
+import io.berth.node.testsupport.FaultyTcpProxy;
 import io.berth.node.testsupport.PatternStream;
 import io.berth.node.testsupport.S3ProxyServer;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The BlobStore contract against a real S3-compatible server (S3Proxy, filesystem backend, in its
  * own JVM), plus the S3-specific parts: multipart uploads of blobs larger than a part, cleanup of a
- * dead writer's leftovers, the fresh modified time of a re-put blob.
+ * dead writer's leftovers, the fresh modified time of a re-put blob, listings that resume after a
+ * connection was cut between pages.
  */
 class S3BlobStoreIT extends BlobStoreContract {
   @TempDir static Path tmp;
@@ -198,5 +207,125 @@ class S3BlobStoreIT extends BlobStoreContract {
     s3Store().forEachQuarantined(q::add);
     assertThat(q).singleElement().asString().contains(b.digest().hex());
     assertThat(store.quarantine(b.digest())).isFalse();
+  }
+
+  /** A store reaching S3Proxy through {@code proxy}: 3 attempts, 20 ms backoff base. */
+  private static S3BlobStore throughProxy(FaultyTcpProxy proxy, String bucket) {
+    return new S3BlobStore(
+        NodeConfig.S3Section.of(
+                proxy.endpoint(), bucket, S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)
+            .withRetries(5, 3, 20),
+        "writer-a");
+  }
+
+  /** Stores {@code n} small distinct blobs, 16 at a time; their digests in key order. */
+  private static List<Digest> putMany(S3BlobStore target, int n) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<Digest>> puts = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        byte[] content = ("blob " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        puts.add(
+            pool.submit(
+                () ->
+                    target
+                        .put(new java.io.ByteArrayInputStream(content), PutExpectation.any())
+                        .digest()));
+      }
+      List<Digest> digests = new ArrayList<>();
+      for (Future<Digest> f : puts) {
+        digests.add(f.get());
+      }
+      digests.sort(java.util.Comparator.comparing(Digest::hex));
+      return digests;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aListingWhoseConnectionsAreCutBetweenPagesResumesAfterTheLastKey() throws Exception {
+    try (FaultyTcpProxy proxy = new FaultyTcpProxy(s3.port());
+        S3BlobStore faulty = throughProxy(proxy, "contract-" + buckets.incrementAndGet())) {
+      // three pages (S3 pages hold 1000 keys); the writes leave up to 16 idle pooled connections
+      List<Digest> stored = putMany(faulty, 2100);
+      List<Digest> seen = new ArrayList<>();
+      int connections = proxy.connections();
+      faulty.forEach(
+          b -> {
+            seen.add(b.digest());
+            if (seen.size() == 1) {
+              // while the visitor is in the first page, the proxy closes every open connection:
+              // the request for the second page meets a dead pooled one, and the listing that
+              // resumes needs two pages
+              proxy.mode(FaultyTcpProxy.Mode.PASS);
+            }
+          });
+      assertThat(seen).as("every key once, in key order").containsExactlyElementsOf(stored);
+      assertThat(proxy.connections() - connections)
+          .as("the listing reconnected after the cut")
+          .isGreaterThanOrEqualTo(1);
+
+      // a visitor's exception ends the listing as it is, without a retry
+      int[] visits = {0};
+      assertThatThrownBy(
+              () ->
+                  faulty.forEach(
+                      b -> {
+                        if (++visits[0] == 5) {
+                          throw new IllegalStateException("visitor failed");
+                        }
+                      }))
+          .isExactlyInstanceOf(IllegalStateException.class);
+      assertThat(visits[0]).isEqualTo(5);
+
+      // S3 answering 503 from the second page on: the listing gives up after 3 attempts
+      seen.clear();
+      int faults = proxy.faults();
+      long start = System.nanoTime();
+      assertThatThrownBy(
+              () ->
+                  faulty.forEach(
+                      b -> {
+                        seen.add(b.digest());
+                        if (seen.size() == 1) {
+                          proxy.mode(FaultyTcpProxy.Mode.FAIL_503);
+                        }
+                      }))
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("cannot list");
+      assertThat(seen)
+          .as("the first page (S3Proxy counts the directory blobs/sha256/ in it)")
+          .hasSizeBetween(999, 1000)
+          .containsExactlyElementsOf(stored.subList(0, seen.size()));
+      // three attempts for the second page: the first on the pooled connection the proxy closed
+      // when it switched, the other two answered 503
+      assertThat(proxy.faults() - faults).isEqualTo(2);
+
+      // the proxy gone (connection refused): bounded too
+      proxy.close();
+      assertThatThrownBy(() -> faulty.forEach(b -> {})).isInstanceOf(StorageException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void aListingOfAMissingBucketIsNotRetried() throws Exception {
+    String bucket = "contract-" + buckets.incrementAndGet();
+    try (FaultyTcpProxy proxy = new FaultyTcpProxy(s3.port());
+        S3BlobStore gone = throughProxy(proxy, bucket);
+        io.minio.MinioAsyncClient raw =
+            io.minio.MinioAsyncClient.builder()
+                .endpoint(s3.endpoint())
+                .credentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)
+                .build()) {
+      raw.removeBucket(io.minio.RemoveBucketArgs.builder().bucket(bucket).build()).get();
+      int connections = proxy.connections();
+      assertThatThrownBy(() -> gone.forEach(b -> {}))
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("NoSuchBucket");
+      // a retry would have evicted the pooled connection and opened a new one
+      assertThat(proxy.connections() - connections).isLessThanOrEqualTo(1);
+    }
   }
 }
