@@ -86,6 +86,30 @@ EOF
 logback_servers="-Dlogback.configurationFile=$run/conf/logback-servers.xml"
 
 # ---------------------------------------------------------------- helpers
+# cds_for <name> <java args...>: for a Berth jar (-jar <file>), writes the lines of a start script
+# that pick its class-data-sharing archive (docs/adr/0025-class-data-sharing-for-restarts.md): the
+# first start records the classes it loads into $run/cds/<name>-<size>-<mtime>.jsa when the JVM
+# exits, later starts map that archive instead of loading and verifying the classes again (a
+# node is ready in about 2.4 s instead of 4 s). A rebuilt jar gets a new archive name; the JVM
+# itself ignores an archive that does not match. Other JVMs get no archive (cds stays empty).
+cds_for() {
+  local name="$1"
+  shift
+  echo 'cds=()'
+  while [ $# -gt 0 ]; do
+    if [ "$1" = "-jar" ] && [ -n "${2:-}" ]; then
+      printf 'jar=%q\n' "$2"
+      printf 'mkdir -p %q\n' "$run/cds"
+      printf 'jsa=%q/%q-"$(stat -c %%s-%%Y "$jar")".jsa\n' "$run/cds" "$name"
+      echo 'if [ -s "$jsa" ]; then cds=("-XX:SharedArchiveFile=$jsa" -Xlog:cds=off);'
+      printf 'else rm -f %q/%q-*.jsa\n' "$run/cds" "$name"
+      echo '  cds=("-XX:ArchiveClassesAtExit=$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off); fi'
+      return
+    fi
+    shift
+  done
+}
+
 # start <name> <java args...>: writes start/<name>.sh (the BERTH_* environment and the command,
 # so one process can be started again alone, e.g. after an outage test) and runs it; the JVM runs
 # in its own session with its output in logs/<name>.log
@@ -106,7 +130,8 @@ start() {
       printf 'export %q\n' "$kv"
     done
     printf 'cd %q\n' "$root"
-    printf 'setsid %q %q' "$java" "$marker"
+    cds_for "$name" "$@"
+    printf 'setsid %q %q "${cds[@]}"' "$java" "$marker"
     printf ' %q' "$@"
     printf ' >>%q 2>&1 </dev/null &\n' "$run/logs/$name.log"
     echo 'echo $! >"$pidfile"'
