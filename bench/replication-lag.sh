@@ -184,8 +184,12 @@ if [ -n "${BERTH_LOCAL_RUN:-}" ] && [ -x "$BERTH_LOCAL_RUN/start/us-1.sh" ]; the
     log "catch-up run $run: all readable in B $took ms after the restart (B ready after $ready ms)"
     rm -rf "$work"/outage"$run"-*
   done
-  echo "catch-up after ${OUTAGE_SECONDS}s outage of B ($((RATE * OUTAGE_SECONDS)) pushes meanwhile): all readable in B $(median_col "$work/catchup.runs" 1) ms after the restart (B ready after $(median_col "$work/catchup.runs" 2) ms), median of $(wc -l <"$work/catchup.runs") runs" |
-    tee -a "$results" >&2
+  if [ -s "$work/catchup.runs" ]; then
+    echo "catch-up after ${OUTAGE_SECONDS}s outage of B ($((RATE * OUTAGE_SECONDS)) pushes meanwhile): all readable in B $(median_col "$work/catchup.runs" 1) ms after the restart (B ready after $(median_col "$work/catchup.runs" 2) ms), median of $(wc -l <"$work/catchup.runs") runs" |
+      tee -a "$results" >&2
+  else
+    echo "catch-up: not measured (OUTAGE_RUNS=0)" | tee -a "$results" >&2
+  fi
 else
   echo "catch-up: skipped (needs a cluster from deploy/local/up.sh: set BERTH_LOCAL_RUN, or let the script start one)" | tee -a "$results" >&2
 fi
