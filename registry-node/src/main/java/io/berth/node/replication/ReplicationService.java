@@ -74,7 +74,10 @@ public final class ReplicationService {
    * the store (ADR 0024), however long the GC grace period; with a shorter grace period, a quarter
    * of it.
    */
-  public static final Duration STATED_WRITES_TRUSTED_FOR = Duration.ofMinutes(10);
+  static final Duration STATED_WRITES_TRUSTED_FOR = Duration.ofMinutes(10);
+
+  /** The GC grace period assumed by the constructor that takes none: the node's default, 24 h. */
+  private static final Duration DEFAULT_GC_GRACE = Duration.ofHours(24);
 
   /**
    * How many of a request's stated bucket writes are looked up in the store before the rest are
@@ -117,7 +120,7 @@ public final class ReplicationService {
       ChangePublisher regionLog,
       LinkFences fences,
       MeterRegistry metrics) {
-    this(blobs, blobs, changes, regionLog, fences, metrics, STATED_WRITES_TRUSTED_FOR);
+    this(blobs, blobs, changes, regionLog, fences, metrics, DEFAULT_GC_GRACE);
   }
 
   /**
