@@ -248,7 +248,8 @@ public final class NodeAssembly implements AutoCloseable {
         dir,
         c.maxBytes(),
         c.maxBlobBytes());
-    return new DiskCacheBlobStore(raw, dir, c.maxBytes(), c.maxBlobBytes(), metrics);
+    return new DiskCacheBlobStore(
+        raw, dir, c.maxBytes(), c.maxBlobBytes(), c.fillOnWrite(), metrics);
   }
 
   /** Cleans leftovers, builds the routes and starts listening. */

@@ -495,10 +495,15 @@ public record NodeConfig(
    * The node-local read cache in front of the bucket (ADR 0017): blobs of at most {@code
    * maxBlobBytes} are copied to {@code dir} (default {@code <dataDir>/blob-cache}) on their first
    * read, verified against their digest, and later reads are served from local disk (zero-copy).
-   * The least recently read blobs are evicted when the cache holds more than {@code maxBytes}.
+   * The least recently read blobs are evicted when the cache holds more than {@code maxBytes}. With
+   * {@code fillOnWrite} (the default), a blob this node stores is kept in the cache as it is
+   * uploaded (the bytes the bucket verified), so the pull or replicator copy that follows a push
+   * reads local disk instead of downloading it again (ADR 0026).
    */
-  public record LocalCacheSection(Boolean enabled, String dir, Long maxBytes, Long maxBlobBytes) {
+  public record LocalCacheSection(
+      Boolean enabled, String dir, Long maxBytes, Long maxBlobBytes, Boolean fillOnWrite) {
     public LocalCacheSection {
+      fillOnWrite = fillOnWrite == null ? Boolean.TRUE : fillOnWrite;
       enabled = enabled == null ? Boolean.TRUE : enabled;
       dir = dir == null ? "" : dir;
       maxBytes = maxBytes == null ? 10L << 30 : Math.max(0, maxBytes);
@@ -506,7 +511,7 @@ public record NodeConfig(
     }
 
     public static LocalCacheSection defaults() {
-      return new LocalCacheSection(null, null, null, null);
+      return new LocalCacheSection(null, null, null, null, null);
     }
 
     /** The cache directory: {@code dir}, or {@code <dataDir>/blob-cache} when empty. */

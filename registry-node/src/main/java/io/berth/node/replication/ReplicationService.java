@@ -91,8 +91,19 @@ public final class ReplicationService {
   /** A republish call slower than this is logged with where its time went. */
   private static final long SLOW_REPUBLISH_NANOS = 500_000_000L;
 
+  /**
+   * How long a blob {@link #missing} reported absent is written without looking it up in the store
+   * first. The link owner asks which blobs are missing and then writes exactly those, moments
+   * later; on S3 the second lookup is a second HEAD that answers 404 again, on the critical path of
+   * every replicated blob. Should another writer store the blob in between, the write stores the
+   * same verified bytes over it, which changes nothing.
+   */
+  static final Duration FOUND_ABSENT_FOR = Duration.ofSeconds(10);
+
   private final Cache<Digest, Boolean> verified =
       Caffeine.newBuilder().expireAfterWrite(VERIFIED_FOR).maximumSize(100_000).build();
+  private final Cache<Digest, Boolean> foundAbsent =
+      Caffeine.newBuilder().expireAfterWrite(FOUND_ABSENT_FOR).maximumSize(100_000).build();
   private final ThreadPoolExecutor checks = checkPool();
 
   /** Where a read starts: the blob's total size and a stream from the requested offset. */
@@ -211,6 +222,7 @@ public final class ReplicationService {
     for (Digest d : parsed) {
       if (absent.contains(d)) {
         out.add(d.toString());
+        foundAbsent.put(d, Boolean.TRUE);
       }
     }
     return out;
@@ -312,8 +324,9 @@ public final class ReplicationService {
 
   /**
    * Stores the blob read from {@code in} under the fence {@code link}/{@code epoch}. If the node
-   * already holds it, returns at once without reading. {@code abort} is called (from another
-   * thread) when a newer owner begins meanwhile; it must make {@code in} fail.
+   * already holds it, returns at once without reading; a blob {@link #missing} reported absent in
+   * the last {@link #FOUND_ABSENT_FOR} is not looked up again but stored at once. {@code abort} is
+   * called (from another thread) when a newer owner begins meanwhile; it must make {@code in} fail.
    *
    * @throws StaleEpochException if the fence is or becomes stale; nothing is stored then
    * @throws io.berth.node.storage.BlobRejectedException if digest or size do not match
@@ -333,7 +346,9 @@ public final class ReplicationService {
       throw new IllegalArgumentException("the blob size is required");
     }
     try (LinkFences.InFlight w = fences.begin(link, epoch, abort)) {
-      Optional<StoredBlob> have = blobs.touch(d) ? blobs.stat(d) : Optional.empty();
+      boolean justFoundAbsent = foundAbsent.asMap().remove(d) != null;
+      Optional<StoredBlob> have =
+          !justFoundAbsent && blobs.touch(d) ? blobs.stat(d) : Optional.empty();
       if (have.isPresent()) {
         present.increment();
         verified.put(d, Boolean.TRUE);

@@ -146,7 +146,8 @@ class S3SectionTest {
 
   @Test
   void withLocalCacheChangesOnlyTheCacheSection() throws Exception {
-    NodeConfig.LocalCacheSection cache = new NodeConfig.LocalCacheSection(true, "/d", 1L, 2L);
+    NodeConfig.LocalCacheSection cache =
+        new NodeConfig.LocalCacheSection(true, "/d", 1L, 2L, false);
     NodeConfig.S3Section changed = load(ALL_SET).withLocalCache(cache);
     assertThat(changed.localCache()).isEqualTo(cache);
     assertThat(changed)

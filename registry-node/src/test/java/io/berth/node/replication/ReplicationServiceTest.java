@@ -280,6 +280,78 @@ class ReplicationServiceTest {
         .isEqualTo(recent);
   }
 
+  /** Counts the lookups a write makes in the store (on S3 each is a HEAD). */
+  static final class CountingLookups extends io.berth.node.storage.ForwardingBlobStore {
+    final java.util.concurrent.atomic.AtomicInteger lookups =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    CountingLookups(io.berth.node.storage.BlobStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public java.util.Optional<io.berth.node.storage.StoredBlob> stat(Digest digest) {
+      lookups.incrementAndGet();
+      return super.stat(digest);
+    }
+
+    @Override
+    public boolean touch(Digest digest) {
+      lookups.incrementAndGet();
+      return super.touch(digest);
+    }
+  }
+
+  /**
+   * The link owner writes the blobs find-missing just reported absent: the write does not look each
+   * one up again (on S3 a second HEAD answering 404), and if another writer stored it in between,
+   * the same verified bytes are stored over it. Without that report, a blob the node holds is still
+   * found before its stream is read.
+   */
+  @Test
+  void aBlobJustReportedMissingIsWrittenWithoutASecondLookup() throws Exception {
+    CountingLookups counting = new CountingLookups(blobs);
+    ReplicationService s =
+        new ReplicationService(
+            counting,
+            changes,
+            new LocalApplyPublisher(changes),
+            new LinkFences(new InMemoryLinkFenceStore(), new SimpleMeterRegistry()),
+            new SimpleMeterRegistry());
+    byte[] b = bytes("reported missing, then copied");
+    String d = digest(b);
+    assertThat(s.missing(List.of(d))).containsExactly(d);
+    counting.lookups.set(0);
+    var o = s.write("eu->us", 1, d, b.length, new ByteArrayInputStream(b), x -> {});
+    assertThat(o.alreadyPresent()).isFalse();
+    assertThat(counting.lookups).as("no lookup before the put").hasValue(0);
+    assertThat(s.missing(List.of(d))).isEmpty();
+
+    byte[] raced = bytes("reported missing, then stored by another writer, then copied");
+    String r = digest(raced);
+    assertThat(s.missing(List.of(r))).containsExactly(r);
+    blobs.put(new ByteArrayInputStream(raced), io.berth.node.storage.PutExpectation.any());
+    var again = s.write("eu->us", 1, r, raced.length, new ByteArrayInputStream(raced), x -> {});
+    assertThat(again.size()).isEqualTo(raced.length);
+    try (InputStream in = blobs.open(Digest.parse(r)).orElseThrow().openRange(0, raced.length)) {
+      assertThat(in.readAllBytes()).isEqualTo(raced);
+    }
+    assertThat(tempFiles()).isZero();
+
+    // a write the report does not cover (a retry after the first write took the report) looks first
+    counting.lookups.set(0);
+    InputStream unread =
+        new InputStream() {
+          @Override
+          public int read() {
+            throw new AssertionError("the stream of a blob the node holds must not be read");
+          }
+        };
+    var present = s.write("eu->us", 1, r, raced.length, unread, x -> {});
+    assertThat(present.alreadyPresent()).isTrue();
+    assertThat(counting.lookups.get()).isPositive();
+  }
+
   @Test
   void aBlobVerifiedPresentIsNotTouchedAgainWithinTheVerifiedWindow() throws Exception {
     byte[] b = bytes("checked once by find-missing, again by republish");

@@ -5,7 +5,9 @@ import io.berth.node.storage.BlobReader;
 import io.berth.node.storage.BlobStore;
 import io.berth.node.storage.BoundedInputStream;
 import io.berth.node.storage.ForwardingBlobStore;
+import io.berth.node.storage.PutExpectation;
 import io.berth.node.storage.StorageException;
+import io.berth.node.storage.StoredBlob;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,6 +71,7 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
   private final Path tmp;
   private final long maxBytes;
   private final long maxBlobBytes;
+  private final boolean fillOnWrite;
   private final ConcurrentHashMap<Digest, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Digest, Fill> fills = new ConcurrentHashMap<>();
   private final Object[] locks = new Object[64];
@@ -90,7 +93,22 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
    */
   public DiskCacheBlobStore(
       BlobStore inner, Path dir, long maxBytes, long maxBlobBytes, MeterRegistry metrics) {
+    this(inner, dir, maxBytes, maxBlobBytes, false, metrics);
+  }
+
+  /**
+   * The same; with {@code fillOnWrite}, blobs stored through this cache are kept in it as they are
+   * uploaded ({@link #put}).
+   */
+  public DiskCacheBlobStore(
+      BlobStore inner,
+      Path dir,
+      long maxBytes,
+      long maxBlobBytes,
+      boolean fillOnWrite,
+      MeterRegistry metrics) {
     super(inner);
+    this.fillOnWrite = fillOnWrite;
     this.blobs = dir.resolve("blobs");
     this.tmp = dir.resolve("tmp");
     this.maxBytes = maxBytes;
@@ -118,6 +136,118 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
     removeTemporaryFiles();
     scan();
     evictIfOver();
+  }
+
+  // ---------------------------------------- writes
+
+  /**
+   * Stores the blob in the remote store and, with {@code fillOnWrite} and when it may be cached
+   * ({@code maxBlobBytes} at most), keeps the bytes read on their way there as its cached file: the
+   * reads that follow a push (a pull, the replicator copying it to another region) are then served
+   * from local disk instead of downloading what was just uploaded. The file is installed only after
+   * the remote put succeeded, with exactly the bytes the store hashed and verified; a local disk
+   * failure only skips it.
+   */
+  @Override
+  public StoredBlob put(InputStream in, PutExpectation expectation) throws IOException {
+    long declared = expectation.size();
+    if (!fillOnWrite || maxBlobBytes <= 0 || declared > maxBlobBytes) {
+      return super.put(in, expectation);
+    }
+    Path part = tmp.resolve(UUID.randomUUID() + ".part");
+    FileChannel out = openLocal(part);
+    if (out == null) {
+      return super.put(in, expectation);
+    }
+    Fill fill = new Fill();
+    try {
+      Tee tee = new Tee(in, out);
+      StoredBlob stored;
+      try {
+        stored = super.put(tee, expectation);
+      } finally {
+        closeQuietly(out);
+      }
+      if (tee.kept && tee.total == stored.size() && !entries.containsKey(stored.digest())) {
+        // registered like a fill, so a delete meanwhile invalidates it before it is installed
+        if (fills.putIfAbsent(stored.digest(), fill) == null) {
+          try {
+            install(stored.digest(), part, stored.size(), fill);
+          } finally {
+            fills.remove(stored.digest(), fill);
+          }
+        }
+      }
+      return stored;
+    } finally {
+      deleteQuietly(part);
+    }
+  }
+
+  @Override
+  public StoredBlob adopt(Path file, PutExpectation expectation) throws IOException {
+    return fillOnWrite ? adoptThroughPut(file, expectation) : super.adopt(file, expectation);
+  }
+
+  /** Copies what the remote put reads into the cache file, up to {@code maxBlobBytes}. */
+  private final class Tee extends java.io.FilterInputStream {
+    private final FileChannel out;
+    long total;
+    boolean kept = true;
+
+    Tee(InputStream in, FileChannel out) {
+      super(in);
+      this.out = out;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        keep(new byte[] {(byte) b}, 0, 1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        keep(b, off, n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      kept = false;
+      return super.skip(n);
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+
+    private void keep(byte[] b, int off, int n) {
+      total += n;
+      if (!kept) {
+        return;
+      }
+      if (total > maxBlobBytes) {
+        kept = false;
+        return;
+      }
+      try {
+        ByteBuffer bb = ByteBuffer.wrap(b, off, n);
+        while (bb.hasRemaining()) {
+          out.write(bb);
+        }
+      } catch (IOException diskFailure) {
+        log.warn("cannot write the blob cache under {}: {}", tmp, diskFailure.toString());
+        kept = false;
+      }
+    }
   }
 
   // ---------------------------------------- removals (every other write is forwarded)

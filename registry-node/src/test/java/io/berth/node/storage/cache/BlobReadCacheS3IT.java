@@ -55,7 +55,7 @@ class BlobReadCacheS3IT {
                             s3.config(BUCKET)
                                 .withLocalCache(
                                     new NodeConfig.LocalCacheSection(
-                                        true, null, 64L << 20, 4L << 20)))));
+                                        true, null, 64L << 20, 4L << 20, false)))));
   }
 
   @AfterAll

@@ -56,7 +56,7 @@ class DiskCacheBlobStoreS3IT extends BlobStoreContract {
     bucket = new S3BlobStore(s3.config(bucketName), "writer-a");
     cacheDir = tmp.resolve("cache-" + n);
     return new DiskCacheBlobStore(
-        bucket, cacheDir, 64L << 20, 16L << 20, new SimpleMeterRegistry());
+        bucket, cacheDir, 64L << 20, 16L << 20, true, new SimpleMeterRegistry());
   }
 
   @Override
@@ -96,5 +96,32 @@ class DiskCacheBlobStoreS3IT extends BlobStoreContract {
     assertThat(store.quarantine(b.digest())).isTrue();
     assertThat(((DiskCacheBlobStore) store).cachedFile(b.digest())).isEmpty();
     assertThat(store.open(b.digest())).isEmpty();
+  }
+
+  /**
+   * With fill-on-write (the production default), a blob stored through the cache is in the cache
+   * the moment the put returns, with the bytes the bucket holds: its first read is a local file. A
+   * blob above the cache's limit is stored but not kept.
+   */
+  @Test
+  void aBlobStoredThroughTheCacheIsReadFromLocalDiskAtOnce() throws Exception {
+    byte[] content = new byte[700_000];
+    new Random(7).nextBytes(content);
+    StoredBlob b = store.put(new ByteArrayInputStream(content), PutExpectation.any());
+    DiskCacheBlobStore cache = (DiskCacheBlobStore) store;
+    assertThat(cache.cachedFile(b.digest())).isPresent();
+    assertThat(Files.readAllBytes(cache.cachedFile(b.digest()).orElseThrow())).isEqualTo(content);
+    BlobReader first = store.open(b.digest()).orElseThrow();
+    assertThat(first.localFile()).as("served from the file kept on the put").isPresent();
+    try (InputStream in = bucket.open(b.digest()).orElseThrow().openStream()) {
+      assertThat(in.readAllBytes()).as("the bucket holds the same bytes").isEqualTo(content);
+    }
+
+    byte[] large = new byte[(16 << 20) + 1];
+    new Random(8).nextBytes(large);
+    StoredBlob l = store.put(new ByteArrayInputStream(large), PutExpectation.any());
+    assertThat(cache.cachedFile(l.digest())).as("above maxBlobBytes: not kept").isEmpty();
+    assertThat(store.stat(l.digest()).orElseThrow().size()).isEqualTo(large.length);
+    assertThat(noTemporaryData()).isTrue();
   }
 }

@@ -378,6 +378,64 @@ class DiskCacheBlobStoreTest extends BlobStoreContract {
   }
 
   /** Delegates to a file store and counts opens and content reads. */
+  /**
+   * Fill-on-write (ADR 0026): a blob stored through the cache is kept in it as it is uploaded, so
+   * the first read after a push, and the replicator's read-once view, read local disk and not the
+   * remote store. A rejected put keeps nothing, a blob above the limit is not kept, a delete drops
+   * the kept copy, and the kept copy survives a restart like any filled one.
+   */
+  @Test
+  void withFillOnWriteABlobStoredThroughTheCacheIsReadFromLocalDiskAtOnce() throws Exception {
+    Path cacheDir = dir.resolve("write-cache");
+    DiskCacheBlobStore c =
+        new DiskCacheBlobStore(remote, cacheDir, 1 << 20, 256 << 10, true, metrics);
+    byte[] pushed = bytes(200_000, 21);
+    StoredBlob b = c.put(new ByteArrayInputStream(pushed), PutExpectation.any());
+    assertThat(c.cachedFile(b.digest())).isPresent();
+    int reads = remote.contentReads.get();
+    for (BlobStore view : List.of(c, c.withoutFillingOnMiss())) {
+      BlobReader r = view.open(b.digest()).orElseThrow();
+      assertThat(r.localFile().orElseThrow()).startsWith(cacheDir);
+      try (InputStream in = r.openStream()) {
+        assertThat(in.readAllBytes()).isEqualTo(pushed);
+      }
+    }
+    assertThat(remote.contentReads.get()).as("no remote read after the put").isEqualTo(reads);
+    try (InputStream in = files.open(b.digest()).orElseThrow().openStream()) {
+      assertThat(in.readAllBytes()).as("and the remote store holds it").isEqualTo(pushed);
+    }
+
+    byte[] bad = bytes(100_000, 22);
+    Digest other = Digest.of(Digest.Algorithm.SHA256, new byte[32]);
+    assertThatThrownBy(() -> c.put(new ByteArrayInputStream(bad), PutExpectation.digest(other)))
+        .isInstanceOf(io.berth.node.storage.BlobRejectedException.class);
+    byte[] badHash = Digest.Algorithm.SHA256.newMessageDigest().digest(bad);
+    assertThat(c.cachedFile(Digest.of(Digest.Algorithm.SHA256, badHash))).isEmpty();
+    assertThat(c.cachedFile(other)).isEmpty();
+
+    byte[] large = bytes(300_000, 23);
+    StoredBlob l = c.put(new ByteArrayInputStream(large), PutExpectation.any());
+    assertThat(c.cachedFile(l.digest())).as("above maxBlobBytes").isEmpty();
+    assertThat(files.stat(l.digest())).isPresent();
+
+    Path adopted = dir.resolve("upload.bin");
+    byte[] uploaded = bytes(50_000, 24);
+    Files.write(adopted, uploaded);
+    StoredBlob a = c.adopt(adopted, PutExpectation.any());
+    assertThat(c.cachedFile(a.digest())).as("an adopted upload is kept too").isPresent();
+
+    try (Stream<Path> t = Files.list(cacheDir.resolve("tmp"))) {
+      assertThat(t).as("no temporary files").isEmpty();
+    }
+    DiskCacheBlobStore restarted =
+        new DiskCacheBlobStore(
+            remote, cacheDir, 1 << 20, 256 << 10, true, new SimpleMeterRegistry());
+    assertThat(restarted.cachedFile(b.digest())).as("kept across a restart").isPresent();
+    assertThat(restarted.delete(b.digest())).isTrue();
+    assertThat(restarted.cachedFile(b.digest())).isEmpty();
+    assertThat(restarted.open(b.digest())).isEmpty();
+  }
+
   static final class CountingStore extends ForwardingBlobStore {
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger contentReads = new AtomicInteger();
