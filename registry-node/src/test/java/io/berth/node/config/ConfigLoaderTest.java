@@ -46,6 +46,7 @@ class ConfigLoaderTest {
     assertThat(d.enabled()).isTrue();
     assertThat(d.maxBytes()).isEqualTo(10L << 30);
     assertThat(d.maxBlobBytes()).isEqualTo(256L << 20);
+    assertThat(d.fillOnWrite()).isTrue();
     assertThat(d.dirUnder("/srv/berth")).isEqualTo(Path.of("/srv/berth/blob-cache"));
     NodeConfig.LocalCacheSection c =
         ConfigLoader.load(
@@ -54,7 +55,8 @@ class ConfigLoaderTest {
                     "BERTH_STORAGE_S3_LOCAL_CACHE_ENABLED", "false",
                     "BERTH_STORAGE_S3_LOCAL_CACHE_DIR", "/cache",
                     "BERTH_STORAGE_S3_LOCAL_CACHE_MAX_BYTES", "1000",
-                    "BERTH_STORAGE_S3_LOCAL_CACHE_MAX_BLOB_BYTES", "100"))
+                    "BERTH_STORAGE_S3_LOCAL_CACHE_MAX_BLOB_BYTES", "100",
+                    "BERTH_STORAGE_S3_LOCAL_CACHE_FILL_ON_WRITE", "false"))
             .storage()
             .s3()
             .localCache();
@@ -62,6 +64,7 @@ class ConfigLoaderTest {
     assertThat(c.dirUnder("/srv/berth")).isEqualTo(Path.of("/cache"));
     assertThat(c.maxBytes()).isEqualTo(1000);
     assertThat(c.maxBlobBytes()).isEqualTo(100);
+    assertThat(c.fillOnWrite()).isFalse();
   }
 
   @Test
