@@ -496,14 +496,14 @@ public record NodeConfig(
    * maxBlobBytes} are copied to {@code dir} (default {@code <dataDir>/blob-cache}) on their first
    * read, verified against their digest, and later reads are served from local disk (zero-copy).
    * The least recently read blobs are evicted when the cache holds more than {@code maxBytes}. With
-   * {@code fillOnWrite} (the default), a blob this node stores is kept in the cache as it is
+   * {@code fillOnWrite} (off by default), a blob this node stores is kept in the cache as it is
    * uploaded (the bytes the bucket verified), so the pull or replicator copy that follows a push
    * reads local disk instead of downloading it again (ADR 0026).
    */
   public record LocalCacheSection(
       Boolean enabled, String dir, Long maxBytes, Long maxBlobBytes, Boolean fillOnWrite) {
     public LocalCacheSection {
-      fillOnWrite = fillOnWrite == null ? Boolean.TRUE : fillOnWrite;
+      fillOnWrite = fillOnWrite == null ? Boolean.FALSE : fillOnWrite;
       enabled = enabled == null ? Boolean.TRUE : enabled;
       dir = dir == null ? "" : dir;
       maxBytes = maxBytes == null ? 10L << 30 : Math.max(0, maxBytes);

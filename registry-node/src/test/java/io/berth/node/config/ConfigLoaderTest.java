@@ -46,7 +46,7 @@ class ConfigLoaderTest {
     assertThat(d.enabled()).isTrue();
     assertThat(d.maxBytes()).isEqualTo(10L << 30);
     assertThat(d.maxBlobBytes()).isEqualTo(256L << 20);
-    assertThat(d.fillOnWrite()).isTrue();
+    assertThat(d.fillOnWrite()).isFalse();
     assertThat(d.dirUnder("/srv/berth")).isEqualTo(Path.of("/srv/berth/blob-cache"));
     NodeConfig.LocalCacheSection c =
         ConfigLoader.load(
@@ -56,7 +56,7 @@ class ConfigLoaderTest {
                     "BERTH_STORAGE_S3_LOCAL_CACHE_DIR", "/cache",
                     "BERTH_STORAGE_S3_LOCAL_CACHE_MAX_BYTES", "1000",
                     "BERTH_STORAGE_S3_LOCAL_CACHE_MAX_BLOB_BYTES", "100",
-                    "BERTH_STORAGE_S3_LOCAL_CACHE_FILL_ON_WRITE", "false"))
+                    "BERTH_STORAGE_S3_LOCAL_CACHE_FILL_ON_WRITE", "true"))
             .storage()
             .s3()
             .localCache();
@@ -64,7 +64,7 @@ class ConfigLoaderTest {
     assertThat(c.dirUnder("/srv/berth")).isEqualTo(Path.of("/cache"));
     assertThat(c.maxBytes()).isEqualTo(1000);
     assertThat(c.maxBlobBytes()).isEqualTo(100);
-    assertThat(c.fillOnWrite()).isFalse();
+    assertThat(c.fillOnWrite()).isTrue();
   }
 
   @Test
