@@ -238,15 +238,7 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
         kept = false;
         return;
       }
-      try {
-        ByteBuffer bb = ByteBuffer.wrap(b, off, n);
-        while (bb.hasRemaining()) {
-          out.write(bb);
-        }
-      } catch (IOException diskFailure) {
-        log.warn("cannot write the blob cache under {}: {}", tmp, diskFailure.toString());
-        kept = false;
-      }
+      kept = writeLocal(out, ByteBuffer.wrap(b, off, n));
     }
   }
 
@@ -405,15 +397,7 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
               break;
             }
             md.update(buf, 0, n);
-            bb.clear().limit(n);
-            try {
-              while (bb.hasRemaining()) {
-                out.write(bb);
-              }
-            } catch (IOException diskFailure) {
-              log.warn("cannot write the blob cache under {}: {}", tmp, diskFailure.toString());
-              localOk = false;
-            }
+            localOk = writeLocal(out, bb.clear().limit(n));
           }
         } finally {
           closeQuietly(out);
@@ -445,6 +429,19 @@ public final class DiskCacheBlobStore extends ForwardingBlobStore {
       } catch (IOException ignored) {
         // leftover temp files are removed at the next start
       }
+    }
+  }
+
+  /** Writes all of {@code bb} to a cache file; false (logged) if the local disk failed. */
+  private boolean writeLocal(FileChannel out, ByteBuffer bb) {
+    try {
+      while (bb.hasRemaining()) {
+        out.write(bb);
+      }
+      return true;
+    } catch (IOException diskFailure) {
+      log.warn("cannot write the blob cache under {}: {}", tmp, diskFailure.toString());
+      return false;
     }
   }
 
