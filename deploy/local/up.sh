@@ -264,6 +264,9 @@ for r in "${regions[@]}"; do
       export BERTH_STORAGE_TYPE=s3 BERTH_STORAGE_S3_ENDPOINT="http://127.0.0.1:$s3_port"
       export BERTH_STORAGE_S3_BUCKET="berth-$r" BERTH_STORAGE_S3_ACCESS_KEY="$s3_key"
       export BERTH_STORAGE_S3_SECRET_KEY="$s3_secret"
+      # the pull after a push and the replicator's read of a just-pushed blob read local disk
+      # (ADR 0026; off by default elsewhere because it changes what a bucket outage looks like)
+      export BERTH_STORAGE_S3_LOCAL_CACHE_FILL_ON_WRITE="${BERTH_STORAGE_S3_LOCAL_CACHE_FILL_ON_WRITE:-true}"
       export BERTH_EVENTS_KAFKA_BOOTSTRAP="127.0.0.1:$kafka_port" BERTH_EVENTS_PARTITIONS=3
       export BERTH_EVENTS_REPLICATION_FACTOR=1 BERTH_EVENTS_MIN_INSYNC_REPLICAS=1
       export BERTH_CLUSTER_ZOOKEEPER="127.0.0.1:$zk_port" BERTH_CLUSTER_PEERS="$(peers_of "$r")"

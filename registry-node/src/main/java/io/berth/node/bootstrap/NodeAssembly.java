@@ -57,6 +57,7 @@ import io.berth.node.oci.pullthrough.RegistryPullThroughCache;
 import io.berth.node.oci.pullthrough.UpstreamRoutes;
 import io.berth.node.replication.LinkFences;
 import io.berth.node.replication.LocalApplyPublisher;
+import io.berth.node.replication.PublishThenApply;
 import io.berth.node.replication.ReplicationService;
 import io.berth.node.replication.ReplicationStatusHandler;
 import io.berth.node.replication.WhereHandler;
@@ -846,8 +847,11 @@ public final class NodeAssembly implements AutoCloseable {
     ChangePublisher regionLog =
         ev.kafkaBootstrap().isBlank()
             ? new LocalApplyPublisher(changeLog)
-            : new KafkaChangePublisher(
-                ev.kafkaBootstrap(), topic, ensureTopic(topic), "berth-republish");
+            : new PublishThenApply(
+                new KafkaChangePublisher(
+                    ev.kafkaBootstrap(), topic, ensureTopic(topic), "berth-republish"),
+                changeLog,
+                this::blobSizesSeen);
     closeables.add(regionLog);
     ReplicationRpc rpc =
         new ReplicationRpc(

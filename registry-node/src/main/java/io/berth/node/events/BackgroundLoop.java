@@ -77,6 +77,11 @@ abstract class BackgroundLoop implements AutoCloseable {
     }
   }
 
+  /** Whether the loop's thread has ended (for {@link #release}: it may outlive the join). */
+  protected final boolean threadEnded() {
+    return thread == null || !thread.isAlive();
+  }
+
   /** Hook for failure metrics. */
   protected void onFailure(Exception e) {}
 

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies other nodes' events from the region log to this node's index, then commits the log
- * position (so a crash re-delivers, and the idempotent apply absorbs it). When applying or
+ * position (so a crash re-delivers, and the idempotent apply absorbs it): when the log has nothing
+ * more, and at least every second while events keep coming, not after every batch. When applying or
  * committing fails, the subscriber is rewound to the last commit before the retry, so nothing that
  * was polled but not applied is ever committed. The node is ready only once the applier has caught
  * up with what the log held at start. As a {@link RegionCatchUp} it lets a read that missed wait
@@ -43,6 +44,14 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
   private volatile boolean everPolled;
   private volatile boolean servingWithoutLog;
   private volatile long startedNanos;
+
+  /** While events keep coming, the log position is committed at most this often. */
+  static final long COMMIT_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
+  // written by the loop's thread; read by release() after the thread ended
+  private volatile boolean uncommitted;
+  private volatile boolean unapplied;
+  private long lastCommitNanos = System.nanoTime();
 
   public EventApplier(
       ChangeLog changes,
@@ -147,6 +156,9 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
   protected void runOnce() throws InterruptedException {
     List<ChangeEvent> polled = subscriber.poll(Duration.ofMillis(100));
     everPolled = true;
+    if (!polled.isEmpty()) {
+      unapplied = true;
+    }
     List<ChangeEvent> events = valid(polled);
     if (!events.isEmpty() && applyDelayMillis > 0) {
       Thread.sleep(applyDelayMillis);
@@ -171,8 +183,19 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
       applied = now;
       progress.notifyAll();
     }
+    // the position is committed once the log has nothing more right now, or every
+    // COMMIT_EVERY_NANOS while events keep coming: not after each batch (ADR 0027). Everything
+    // committed is applied and synced; a crash or rewind re-delivers at most that much, and the
+    // idempotent apply absorbs it.
+    long nowNanos = System.nanoTime();
     if (!polled.isEmpty()) {
+      uncommitted = true;
+      unapplied = false;
+    }
+    if (uncommitted && (polled.isEmpty() || nowNanos - lastCommitNanos >= COMMIT_EVERY_NANOS)) {
       subscriber.commit();
+      uncommitted = false;
+      lastCommitNanos = nowNanos;
     }
     if (!appliedNow.isEmpty()) {
       try {
@@ -226,6 +249,8 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
 
   @Override
   protected void onFailure(Exception e) {
+    uncommitted = false; // the rewind drops what was polled after the last commit
+    unapplied = false;
     try {
       subscriber.rewind();
     } catch (RuntimeException re) {
@@ -271,6 +296,15 @@ public final class EventApplier extends BackgroundLoop implements RegionCatchUp 
 
   @Override
   protected void release() {
+    // only when the loop has stopped and did not stop between a poll and its apply: a commit
+    // then covers applied, synced events only
+    if (uncommitted && !unapplied && threadEnded()) {
+      try {
+        subscriber.commit();
+      } catch (RuntimeException e) {
+        log.debug("final commit failed; the events are delivered again and skipped", e);
+      }
+    }
     subscriber.close();
   }
 

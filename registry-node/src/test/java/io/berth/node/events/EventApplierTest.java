@@ -65,6 +65,82 @@ class EventApplierTest {
     return metrics.get("berth_events_applied").tag("result", result).counter().count();
   }
 
+  /**
+   * A log that always has one more event: every poll returns a batch, so the applier never sees the
+   * log empty and commits only on time.
+   */
+  @Test
+  void whileEventsKeepComingThePositionIsCommittedAboutOnceASecondNotAfterEveryBatch()
+      throws Exception {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    java.util.concurrent.atomic.AtomicInteger polls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ChangeSubscriber busy =
+        new ChangeSubscriber() {
+          @Override
+          public java.util.List<ChangeEvent> poll(Duration timeout) {
+            log.append(event(log.size() + 1));
+            polls.incrementAndGet();
+            return log.poll(timeout);
+          }
+
+          @Override
+          public void commit() {
+            log.commit();
+          }
+
+          @Override
+          public void rewind() {
+            log.rewind();
+          }
+
+          @Override
+          public boolean caughtUp() {
+            return log.caughtUp();
+          }
+
+          @Override
+          public LogPosition position() {
+            return log.position();
+          }
+
+          @Override
+          public LogPosition end(Duration timeout) {
+            return log.end(timeout);
+          }
+
+          @Override
+          public void close() {}
+        };
+    long start = System.nanoTime();
+    EventApplier applier = new EventApplier(changes, busy, metrics, applied -> {}).start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> polls.get() >= 40 && log.committed() > 0);
+    int commitsWhileBusy = log.commits();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    applier.close();
+    assertThat(commitsWhileBusy)
+        .as("%d batches in %.1f s", polls.get(), seconds)
+        .isBetween(1, (int) seconds + 1);
+    assertThat(log.committed())
+        .as("closing commits what was applied: nothing is delivered again after a clean stop")
+        .isEqualTo(log.position().next().get(0).intValue());
+    assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0." + log.committed())).isPresent();
+  }
+
+  @Test
+  void aStopBetweenAPollAndItsApplyCommitsNothing() {
+    InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();
+    log.append(event(1));
+    // the delay keeps the polled batch unapplied while the applier is stopped
+    EventApplier applier = new EventApplier(changes, log, metrics, applied -> {}, 60_000).start();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> log.position().next().getOrDefault(0, 0L) == 1L);
+    applier.close();
+    assertThat(log.committed()).as("the polled event was never applied").isZero();
+    assertThat(modules.get(ModulePath.of("example.com/m"), "v1.0.1")).isEmpty();
+  }
+
   @Test
   void aFailedApplyRewindsSoNothingPolledButUnappliedIsCommitted() {
     InMemoryChangeSubscriber log = new InMemoryChangeSubscriber();

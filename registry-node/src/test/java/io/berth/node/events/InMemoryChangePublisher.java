@@ -8,20 +8,20 @@ import java.util.List;
  * A region log in memory for unit tests of the relay: it can be down (every publish fails) or
  * accept only the first {@code n} events of the next batch and then fail.
  */
-final class InMemoryChangePublisher implements ChangePublisher {
+public final class InMemoryChangePublisher implements ChangePublisher {
   private final List<ChangeEvent> log = new ArrayList<>();
   private boolean down;
   private int acceptThenFail = -1;
 
-  synchronized void down(boolean d) {
+  public synchronized void down(boolean d) {
     down = d;
   }
 
-  synchronized void acceptThenFail(int n) {
+  public synchronized void acceptThenFail(int n) {
     acceptThenFail = n;
   }
 
-  synchronized List<ChangeEvent> log() {
+  public synchronized List<ChangeEvent> log() {
     return List.copyOf(log);
   }
 

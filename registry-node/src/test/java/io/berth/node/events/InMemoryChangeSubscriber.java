@@ -13,6 +13,7 @@ final class InMemoryChangeSubscriber implements ChangeSubscriber {
   private int committed;
   private boolean paused;
   private int rewinds;
+  private int commits;
   private volatile boolean unreachable;
 
   void unreachable(boolean u) {
@@ -37,6 +38,16 @@ final class InMemoryChangeSubscriber implements ChangeSubscriber {
     return rewinds;
   }
 
+  /** How many times {@link #commit} was called. */
+  synchronized int commits() {
+    return commits;
+  }
+
+  /** How many events were appended. */
+  synchronized int size() {
+    return log.size();
+  }
+
   @Override
   public synchronized List<ChangeEvent> poll(Duration timeout) {
     if (paused || position >= log.size()) {
@@ -56,6 +67,7 @@ final class InMemoryChangeSubscriber implements ChangeSubscriber {
 
   @Override
   public synchronized void commit() {
+    commits++;
     committed = position;
   }
 
