@@ -76,41 +76,13 @@ class EventApplierTest {
     java.util.concurrent.atomic.AtomicInteger polls =
         new java.util.concurrent.atomic.AtomicInteger();
     ChangeSubscriber busy =
-        new ChangeSubscriber() {
+        new DelegatingChangeSubscriber(log) {
           @Override
           public java.util.List<ChangeEvent> poll(Duration timeout) {
             log.append(event(log.size() + 1));
             polls.incrementAndGet();
-            return log.poll(timeout);
+            return super.poll(timeout);
           }
-
-          @Override
-          public void commit() {
-            log.commit();
-          }
-
-          @Override
-          public void rewind() {
-            log.rewind();
-          }
-
-          @Override
-          public boolean caughtUp() {
-            return log.caughtUp();
-          }
-
-          @Override
-          public LogPosition position() {
-            return log.position();
-          }
-
-          @Override
-          public LogPosition end(Duration timeout) {
-            return log.end(timeout);
-          }
-
-          @Override
-          public void close() {}
         };
     long start = System.nanoTime();
     EventApplier applier = new EventApplier(changes, busy, metrics, applied -> {}).start();

@@ -24,39 +24,7 @@ class InMemoryChangeSubscriberTest extends ChangeSubscriberContract {
   @Override
   protected ChangeSubscriber open() {
     log.rewind();
-    return new ChangeSubscriber() {
-      @Override
-      public List<ChangeEvent> poll(java.time.Duration timeout) {
-        return log.poll(timeout);
-      }
-
-      @Override
-      public void commit() {
-        log.commit();
-      }
-
-      @Override
-      public void rewind() {
-        log.rewind();
-      }
-
-      @Override
-      public boolean caughtUp() {
-        return log.caughtUp();
-      }
-
-      @Override
-      public LogPosition position() {
-        return log.position();
-      }
-
-      @Override
-      public LogPosition end(java.time.Duration timeout) {
-        return log.end(timeout);
-      }
-
-      @Override
-      public void close() {}
-    };
+    // a new handle on the same log each time (closing one does nothing to the log)
+    return new DelegatingChangeSubscriber(log);
   }
 }
