@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +41,10 @@ class CatchUpMissWaitTest {
   RocksOciIndex b;
   FileBlobStore blobs;
   final AtomicInteger waits = new AtomicInteger();
+
+  /** Late-arrival threads; joined before the stores close, as they may still be applying. */
+  final List<Thread> arrivals = new CopyOnWriteArrayList<>();
+
   final RepositoryName repo = RepositoryName.parse("team/app");
 
   @BeforeEach
@@ -55,7 +60,10 @@ class CatchUpMissWaitTest {
   }
 
   @AfterEach
-  void close() {
+  void close() throws InterruptedException {
+    for (Thread t : arrivals) {
+      t.join(10_000);
+    }
     blobs.close();
     storeA.close();
     storeB.close();
@@ -98,6 +106,7 @@ class CatchUpMissWaitTest {
               }
             });
     arrival.setDaemon(true);
+    arrivals.add(arrival);
     return max -> {
       waits.incrementAndGet();
       if (!arrival.isAlive() && arrival.getState() == Thread.State.NEW) {

@@ -10,7 +10,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -29,6 +32,10 @@ import org.rocksdb.WriteOptions;
  * Owns the node's RocksDB instance and its column families ({@link KeyLayout}). Every mutation goes
  * through {@link #write}, one {@link WriteBatch} with {@code sync=true}, so a mutation and anything
  * recorded with it (later: its change event) are durable together or not at all.
+ *
+ * <p>{@link #close()} waits for the calls in progress and then frees the native handles; a call
+ * made after it throws {@link IndexException} instead of touching freed memory (which aborts the
+ * JVM), so a thread that is still applying or reading at shut-down fails cleanly.
  */
 public final class RocksIndexStore implements AutoCloseable {
 
@@ -53,6 +60,14 @@ public final class RocksIndexStore implements AutoCloseable {
   private final List<ColumnFamilyHandle> handleList = new ArrayList<>();
   private final WriteOptions syncWrite;
   private final WriteOptions unsyncedWrite;
+
+  /**
+   * Read side: every call into the database; write side: {@link #close()}. Reentrant, so a scan
+   * visitor may call back into the store.
+   */
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+
+  private boolean closed;
 
   public RocksIndexStore(Path dir) {
     try {
@@ -117,6 +132,28 @@ public final class RocksIndexStore implements AutoCloseable {
     }
   }
 
+  /** Runs {@code call} while the database is open and cannot be closed. */
+  private <T> T open(Supplier<T> call) {
+    Lock l = lifecycle.readLock();
+    l.lock();
+    try {
+      if (closed) {
+        throw new IndexException("the index is closed (the node is shutting down)", null);
+      }
+      return call.get();
+    } finally {
+      l.unlock();
+    }
+  }
+
+  private void open(Runnable call) {
+    open(
+        () -> {
+          call.run();
+          return null;
+        });
+  }
+
   /** The handle of a column family named in {@link KeyLayout}. */
   public ColumnFamilyHandle cf(String name) {
     ColumnFamilyHandle h = handles.get(name);
@@ -128,11 +165,14 @@ public final class RocksIndexStore implements AutoCloseable {
 
   /** Reads one value, or null. */
   public byte[] get(String cf, byte[] key) {
-    try {
-      return db.get(cf(cf), key);
-    } catch (RocksDBException e) {
-      throw new IndexException("index read failed", e);
-    }
+    return open(
+        () -> {
+          try {
+            return db.get(cf(cf), key);
+          } catch (RocksDBException e) {
+            throw new IndexException("index read failed", e);
+          }
+        });
   }
 
   /** A mutation recorded into a batch. */
@@ -158,24 +198,34 @@ public final class RocksIndexStore implements AutoCloseable {
 
   /** Makes every write so far durable (one fsync of the WAL). */
   public void syncWal() {
-    try {
-      db.syncWal();
-    } catch (RocksDBException e) {
-      throw new IndexException("index WAL sync failed", e);
-    }
+    open(
+        () -> {
+          try {
+            db.syncWal();
+          } catch (RocksDBException e) {
+            throw new IndexException("index WAL sync failed", e);
+          }
+        });
   }
 
   private void write(Mutation mutation, WriteOptions options) {
-    try (WriteBatch batch = new WriteBatch()) {
-      mutation.apply(batch);
-      db.write(options, batch);
-    } catch (RocksDBException e) {
-      throw new IndexException("index write failed", e);
-    }
+    open(
+        () -> {
+          try (WriteBatch batch = new WriteBatch()) {
+            mutation.apply(batch);
+            db.write(options, batch);
+          } catch (RocksDBException e) {
+            throw new IndexException("index write failed", e);
+          }
+        });
   }
 
   /** Visits every key/value whose key starts with {@code prefix} in key order. */
   public void scan(String cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) {
+    open(() -> scanOpen(cf, prefix, visitor));
+  }
+
+  private void scanOpen(String cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) {
     try (ReadOptions ro = new ReadOptions().setPrefixSameAsStart(false);
         RocksIterator it = db.newIterator(cf(cf), ro)) {
       if (prefix.length == 0) {
@@ -203,6 +253,10 @@ public final class RocksIndexStore implements AutoCloseable {
 
   /** Visits keys from {@code start} (inclusive) in key order until the visitor returns false. */
   public void scanFrom(String cf, byte[] start, Visitor visitor) {
+    open(() -> scanFromOpen(cf, start, visitor));
+  }
+
+  private void scanFromOpen(String cf, byte[] start, Visitor visitor) {
     try (RocksIterator it = db.newIterator(cf(cf))) {
       it.seek(start);
       while (it.isValid()) {
@@ -231,11 +285,14 @@ public final class RocksIndexStore implements AutoCloseable {
 
   /** Flushes the memtables to SST files (maintenance and tests). */
   public void flush() {
-    try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
-      db.flush(fo, handleList);
-    } catch (RocksDBException e) {
-      throw new IndexException("index flush failed", e);
-    }
+    open(
+        () -> {
+          try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            db.flush(fo, handleList);
+          } catch (RocksDBException e) {
+            throw new IndexException("index flush failed", e);
+          }
+        });
   }
 
   private static boolean startsWith(byte[] k, byte[] prefix) {
@@ -243,8 +300,26 @@ public final class RocksIndexStore implements AutoCloseable {
         && Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length);
   }
 
+  /**
+   * Waits for the calls in progress, then frees the database; later calls throw {@link
+   * IndexException}. Idempotent.
+   */
   @Override
   public void close() {
+    Lock l = lifecycle.writeLock();
+    l.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      free();
+    } finally {
+      l.unlock();
+    }
+  }
+
+  private void free() {
     for (ColumnFamilyHandle h : handleList) {
       h.close();
     }
