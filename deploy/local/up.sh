@@ -56,7 +56,7 @@ jars=("$root/registry-node/target/berth-node.jar" "$root/replicator/target/berth
   "$root/coordinator/target/berth-coordinator.jar")
 need_build=0
 for j in "${jars[@]}"; do
-  if [ ! -f "$j" ] || [ -n "$(find "$root/proto/src" "$root/registry-node/src/main" \
+  if [ ! -f "$j" ] || [ -n "$(find "$root/proto/src" "$root/common/src/main" "$root/registry-node/src/main" \
     "$root/replicator/src/main" "$root/coordinator/src/main" -newer "$j" -type f -print -quit)" ]; then
     need_build=1
   fi

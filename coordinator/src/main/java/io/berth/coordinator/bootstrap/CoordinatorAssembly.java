@@ -8,7 +8,6 @@ import io.berth.coordinator.config.CoordinatorConfig;
 import io.berth.coordinator.dns.DnsResponder;
 import io.berth.coordinator.dns.DnsServer;
 import io.berth.coordinator.dns.ZoneAnswers;
-import io.berth.coordinator.election.CoordinatorElection;
 import io.berth.coordinator.election.FencedWriter;
 import io.berth.coordinator.election.TableLeader;
 import io.berth.coordinator.membership.ClientReportStore;
@@ -21,6 +20,8 @@ import io.berth.coordinator.routing.Cidr;
 import io.berth.coordinator.routing.ClusterView;
 import io.berth.coordinator.routing.LatencyAwareRoutingPolicy;
 import io.berth.coordinator.routing.TableIndex;
+import io.berth.platform.zk.LeaderElection;
+import io.berth.platform.zk.ZooKeeperClients;
 import io.berth.proto.coordinator.v1.CoordinatorInstance;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -34,8 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +63,7 @@ public final class CoordinatorAssembly implements AutoCloseable {
   private HealthProber prober;
   private InstanceDirectory instances;
   private ClientReportStore reports;
-  private CoordinatorElection election;
+  private LeaderElection election;
   private TableLeader leader;
   private DnsServer dns;
   private HttpApi http;
@@ -93,14 +92,7 @@ public final class CoordinatorAssembly implements AutoCloseable {
 
   private void startAll() throws IOException {
     CoordinatorConfig.ZooKeeperSection zk = config.zookeeper();
-    client =
-        CuratorFrameworkFactory.builder()
-            .connectString(zk.connect())
-            .sessionTimeoutMs(zk.sessionTimeoutMs())
-            .connectionTimeoutMs(Math.min(zk.sessionTimeoutMs(), 5_000))
-            .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 10))
-            .namespace(ZkPaths.NAMESPACE)
-            .build();
+    client = ZooKeeperClients.newClient(zk.connect(), zk.sessionTimeoutMs());
     closeables.add(client);
     tables = new TableStore(client, index -> zone = new ZoneAnswers(config.dns(), index));
     reports =
@@ -171,7 +163,13 @@ public final class CoordinatorAssembly implements AutoCloseable {
             (term, table) -> writer.write(term, ZkPaths.TABLE, table.toByteArray()),
             tables::offer,
             config.routing().recomputeIntervalMs());
-    election = new CoordinatorElection(client, ZkPaths.LEADER, config.coordinator().id(), leader);
+    election =
+        new LeaderElection(
+            client,
+            ZkPaths.LEADER,
+            config.coordinator().id(),
+            LeaderElection.Requeue.AT_ONCE,
+            leader);
     closeables.add(election);
     election.start();
     log.info(

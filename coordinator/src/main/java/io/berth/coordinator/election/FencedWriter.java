@@ -1,5 +1,6 @@
 package io.berth.coordinator.election;
 
+import io.berth.platform.zk.LeaderElection;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -24,7 +25,7 @@ public final class FencedWriter {
    * @throws StaleLeaderException if another term has begun (nothing was written)
    * @throws Exception for ZooKeeper errors (connection loss and the like)
    */
-  public void write(CoordinatorElection.Term term, String path, byte[] data) throws Exception {
+  public void write(LeaderElection.Term term, String path, byte[] data) throws Exception {
     if (!term.valid()) {
       throw new StaleLeaderException(term.epoch(), null);
     }

@@ -2,6 +2,7 @@ package io.berth.coordinator.election;
 
 import io.berth.coordinator.routing.ClusterView;
 import io.berth.coordinator.routing.RoutingPolicy;
+import io.berth.platform.zk.LeaderElection;
 import io.berth.proto.coordinator.v1.RoutingTable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -15,14 +16,14 @@ import org.slf4j.LoggerFactory;
  * least every {@code intervalMs}), and publish it with a fenced write when it differs from the last
  * one (or every few seconds as a heartbeat). Ends the term on a rejected (stale) write.
  */
-public final class TableLeader implements CoordinatorElection.Leadership {
+public final class TableLeader implements LeaderElection.Work {
   private static final Logger log = LoggerFactory.getLogger(TableLeader.class);
   private static final long REPUBLISH_MS = 5_000;
 
   /** Where a published table goes (ZooKeeper, fenced). */
   @FunctionalInterface
   public interface Publisher {
-    void publish(CoordinatorElection.Term term, RoutingTable table) throws Exception;
+    void publish(LeaderElection.Term term, RoutingTable table) throws Exception;
   }
 
   private final String leaderId;
@@ -56,7 +57,7 @@ public final class TableLeader implements CoordinatorElection.Leadership {
   }
 
   @Override
-  public void lead(CoordinatorElection.Term term) throws Exception {
+  public void lead(LeaderElection.Term term) throws Exception {
     long version = 0;
     RoutingTable last = null;
     long lastPublish = 0;

@@ -1,12 +1,12 @@
 package io.berth.coordinator.membership;
 
 /**
- * The coordinator's znodes, under the {@code /berth} namespace shared with the nodes. Nodes write
- * {@link #MEMBERS}{@code /<region>/<node id>} (see {@code coordinator.proto}); the node side keeps
- * its own copy of these paths, since the modules do not depend on each other.
+ * The coordinator's znodes, under the namespace shared with the nodes ({@code
+ * io.berth.platform.zk.ZooKeeperClients#NAMESPACE}). Nodes write {@link #MEMBERS}{@code
+ * /<region>/<node id>} (see {@code coordinator.proto}); the node side keeps its own copy of these
+ * paths, since the modules do not depend on each other.
  */
 public final class ZkPaths {
-  public static final String NAMESPACE = "berth";
   public static final String MEMBERS = "/coordinator/members";
   public static final String INSTANCES = "/coordinator/instances";
   public static final String REPORTS = "/coordinator/reports";

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.coordinator.membership.TableStore;
+import io.berth.platform.zk.LeaderElection;
 import io.berth.proto.coordinator.v1.RoutingTable;
 import java.time.Duration;
 import java.util.List;
@@ -46,10 +47,10 @@ class CoordinatorElectionIT {
 
   @Test
   void aStaleTermsWriteIsRejectedAndTheNewTermsIsAccepted() throws Exception {
-    List<CoordinatorElection.Term> terms = new CopyOnWriteArrayList<>();
+    List<LeaderElection.Term> terms = new CopyOnWriteArrayList<>();
     AtomicInteger concurrent = new AtomicInteger();
     AtomicInteger max = new AtomicInteger();
-    CoordinatorElection.Leadership work =
+    LeaderElection.Work work =
         term -> {
           max.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
           terms.add(term);
@@ -63,21 +64,23 @@ class CoordinatorElectionIT {
         };
     try (CuratorFramework c1 = client();
         CuratorFramework c2 = client()) {
-      CoordinatorElection e1 = new CoordinatorElection(c1, "/t1", "one", work).start();
-      CoordinatorElection e2 = new CoordinatorElection(c2, "/t1", "two", work).start();
+      LeaderElection e1 =
+          new LeaderElection(c1, "/t1", "one", LeaderElection.Requeue.AT_ONCE, work).start();
+      LeaderElection e2 =
+          new LeaderElection(c2, "/t1", "two", LeaderElection.Requeue.AT_ONCE, work).start();
       await().atMost(Duration.ofSeconds(20)).until(() -> terms.size() == 1);
-      CoordinatorElection first = e1.isLeader() ? e1 : e2;
-      CoordinatorElection second = first == e1 ? e2 : e1;
-      CoordinatorElection.Term old = terms.get(0);
+      LeaderElection first = e1.isLeader() ? e1 : e2;
+      LeaderElection second = first == e1 ? e2 : e1;
+      LeaderElection.Term old = terms.get(0);
       FencedWriter w = new FencedWriter(first == e1 ? c1 : c2, first.epochPath());
       w.write(old, "/t1/table", new byte[] {1});
       first.close();
       await().atMost(Duration.ofSeconds(20)).until(() -> terms.size() == 2);
-      CoordinatorElection.Term now = terms.get(1);
+      LeaderElection.Term now = terms.get(1);
       assertThat(now.epoch()).isGreaterThan(old.epoch());
       assertThat(second.isLeader()).isTrue();
-      CoordinatorElection.Term staleButLooksValid =
-          new CoordinatorElection.Term() {
+      LeaderElection.Term staleButLooksValid =
+          new LeaderElection.Term() {
             @Override
             public long epoch() {
               return old.epoch();

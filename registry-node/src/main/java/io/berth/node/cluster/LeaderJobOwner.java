@@ -1,28 +1,31 @@
 package io.berth.node.cluster;
 
+import io.berth.platform.zk.LeaderElection;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * Job ownership through a {@link LeaderRole}: the elected participant owns the job for the length
- * of its term, and the fence turns false as soon as the term ends (session SUSPENDED or LOST).
+ * Job ownership through a ZooKeeper {@link LeaderElection} (DESIGN.md invariant 6): the elected
+ * participant owns the job for the length of its term, and the fence turns false as soon as the
+ * term ends (session SUSPENDED or LOST, or this owner closed).
  */
 public final class LeaderJobOwner implements JobOwner {
-  private final LeaderRole role;
+  private final LeaderElection election;
   private final String path;
   private final Object monitor = new Object();
-  private volatile LeaderRole.Fence current;
+  private volatile LeaderElection.Term current;
 
   /** A participant in the election under {@code path} (e.g. {@code /leaders/<region>/gc}). */
   public LeaderJobOwner(ZooKeeperSession session, String path, String participantId) {
     this.path = path;
-    this.role =
-        new LeaderRole(
-            session,
+    this.election =
+        new LeaderElection(
+            session.client(),
             path,
             participantId,
+            LeaderElection.Requeue.AT_ONCE,
             fence -> {
               synchronized (monitor) {
                 current = fence;
@@ -43,7 +46,7 @@ public final class LeaderJobOwner implements JobOwner {
   }
 
   public LeaderJobOwner start() {
-    role.start();
+    election.start();
     return this;
   }
 
@@ -51,7 +54,7 @@ public final class LeaderJobOwner implements JobOwner {
   public <T> Optional<T> runAsOwner(Duration wait, Function<BooleanSupplier, T> work)
       throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
-    LeaderRole.Fence fence;
+    LeaderElection.Term fence;
     synchronized (monitor) {
       while ((fence = current) == null || !fence.valid()) {
         long left = deadline - System.nanoTime();
@@ -61,13 +64,13 @@ public final class LeaderJobOwner implements JobOwner {
         monitor.wait(Math.max(1, Math.min(500, left / 1_000_000)));
       }
     }
-    LeaderRole.Fence held = fence;
+    LeaderElection.Term held = fence;
     return Optional.ofNullable(work.apply(held::valid));
   }
 
   /** Whether this participant leads now. */
   public boolean isLeader() {
-    LeaderRole.Fence f = current;
+    LeaderElection.Term f = current;
     return f != null && f.valid();
   }
 
@@ -78,6 +81,6 @@ public final class LeaderJobOwner implements JobOwner {
 
   @Override
   public void close() {
-    role.close();
+    election.close();
   }
 }

@@ -1,10 +1,9 @@
 package io.berth.node.cluster;
 
+import io.berth.platform.zk.ZooKeeperClients;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +32,7 @@ public final class ZooKeeperSession implements AutoCloseable {
    * /berth}.
    */
   public ZooKeeperSession(String connectString, int sessionTimeoutMs) {
-    this.client =
-        CuratorFrameworkFactory.builder()
-            .connectString(connectString)
-            .sessionTimeoutMs(sessionTimeoutMs)
-            .connectionTimeoutMs(Math.min(sessionTimeoutMs, 5_000))
-            .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 10))
-            .namespace("berth")
-            .build();
+    this.client = ZooKeeperClients.newClient(connectString, sessionTimeoutMs);
   }
 
   public synchronized ZooKeeperSession start() {

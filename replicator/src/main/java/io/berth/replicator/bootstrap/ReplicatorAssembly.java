@@ -1,5 +1,6 @@
 package io.berth.replicator.bootstrap;
 
+import io.berth.platform.zk.ZooKeeperClients;
 import io.berth.replicator.bucket.S3TargetBucket;
 import io.berth.replicator.bucket.TargetBucket;
 import io.berth.replicator.config.ConfigException;
@@ -17,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,14 +55,7 @@ public final class ReplicatorAssembly implements AutoCloseable {
     if (state != State.NEW) {
       throw new IllegalStateException("replicator is " + state);
     }
-    zk =
-        CuratorFrameworkFactory.builder()
-            .connectString(config.zookeeper())
-            .sessionTimeoutMs(config.sessionTimeoutMs())
-            .connectionTimeoutMs(Math.min(config.sessionTimeoutMs(), 5_000))
-            .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 10))
-            .namespace("berth")
-            .build();
+    zk = ZooKeeperClients.newClient(config.zookeeper(), config.sessionTimeoutMs());
     zk.start();
     closeables.add(zk);
     for (ReplicatorConfig.LinkSection l : config.links()) {

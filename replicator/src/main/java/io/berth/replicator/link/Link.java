@@ -1,5 +1,6 @@
 package io.berth.replicator.link;
 
+import io.berth.platform.zk.LeaderElection;
 import io.berth.replicator.bucket.TargetBucket;
 import io.berth.replicator.config.ReplicatorConfig;
 import io.berth.replicator.consume.SourceLog;
@@ -9,11 +10,18 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 
-/** One configured link on this instance: its ownership election, its worker and its state. */
+/**
+ * One configured link on this instance: its ownership election, its worker and its state.
+ *
+ * <p>The link's owner is the leader of the {@link LeaderElection} under {@code
+ * /replication/links/<source>/<target>} (DESIGN.md invariant 6). A term that ends within seconds
+ * (the target refused it, or it failed at once) is followed by a growing pause before competing
+ * again, so a persistent failure cannot spin; the term's epoch goes on every write to the target.
+ */
 public final class Link implements AutoCloseable {
   private final ReplicatorConfig.LinkSection config;
   private final LinkState state;
-  private final LinkOwnership ownership;
+  private final LeaderElection ownership;
 
   public Link(
       ReplicatorConfig.LinkSection config,
@@ -35,12 +43,17 @@ public final class Link implements AutoCloseable {
                 new ZooKeeperDeadLetters(
                     zk, config.source(), config.target(), config.deadLetterKeep())));
     this.ownership =
-        new LinkOwnership(
+        new LeaderElection(
             zk,
-            config.source(),
-            config.target(),
+            electionPath(config.source(), config.target()),
             instanceId,
+            LeaderElection.Requeue.AFTER_BACKOFF,
             new LinkWorker(config, logs, source, target, targetBucket, state));
+  }
+
+  /** The ZooKeeper path of the ownership election of the link {@code source -> target}. */
+  public static String electionPath(String source, String target) {
+    return "/replication/links/" + source + "/" + target;
   }
 
   public Link start() {
@@ -53,7 +66,7 @@ public final class Link implements AutoCloseable {
   }
 
   public boolean isOwner() {
-    return ownership.isOwner();
+    return ownership.isLeader();
   }
 
   public LinkState state() {
@@ -63,9 +76,9 @@ public final class Link implements AutoCloseable {
   /** The link's state with the current owner as ZooKeeper sees it. */
   public Map<String, Object> snapshot() {
     Map<String, Object> m = state.snapshot();
-    if (!ownership.isOwner()) {
+    if (!ownership.isLeader()) {
       m.put("owner", false);
-      m.put("ownerId", ownership.currentOwner());
+      m.put("ownerId", ownership.currentLeader());
     }
     m.put("mode", config.mode());
     return m;

@@ -1,6 +1,7 @@
 package io.berth.replicator.link;
 
 import io.berth.common.ChangeEvents;
+import io.berth.platform.zk.LeaderElection;
 import io.berth.proto.events.v1.ChangeEvent;
 import io.berth.replicator.bucket.TargetBucket;
 import io.berth.replicator.config.ReplicatorConfig;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * for good. Events that a later event of the same batch deletes are not carried at all ({@link
  * Supersession}).
  */
-public final class LinkWorker implements LinkOwnership.Work {
+public final class LinkWorker implements LeaderElection.Work {
   private static final Logger log = LoggerFactory.getLogger(LinkWorker.class);
   static final int REPUBLISH_BATCH = 500;
 
@@ -116,7 +117,7 @@ public final class LinkWorker implements LinkOwnership.Work {
   }
 
   @Override
-  public void lead(LinkOwnership.Term term) throws InterruptedException {
+  public void lead(LeaderElection.Term term) throws InterruptedException {
     Fence fence = new Fence(config.id(), term.epoch());
     state.starting(term.epoch());
     state.deadLetters().restore();
@@ -145,7 +146,7 @@ public final class LinkWorker implements LinkOwnership.Work {
     }
   }
 
-  private boolean announce(Fence fence, LinkOwnership.Term term, Backoff backoff)
+  private boolean announce(Fence fence, LeaderElection.Term term, Backoff backoff)
       throws InterruptedException {
     while (term.valid()) {
       try {
@@ -188,7 +189,7 @@ public final class LinkWorker implements LinkOwnership.Work {
 
   private void run(
       Fence fence,
-      LinkOwnership.Term term,
+      LeaderElection.Term term,
       SourceLog events,
       ExecutorService copiers,
       Backoff backoff,
@@ -503,7 +504,7 @@ public final class LinkWorker implements LinkOwnership.Work {
    */
   private void carryOneByOne(
       Fence fence,
-      LinkOwnership.Term term,
+      LeaderElection.Term term,
       List<ChangeEvent> carry,
       ExecutorService copiers,
       Set<String> givenUp)
@@ -581,7 +582,7 @@ public final class LinkWorker implements LinkOwnership.Work {
    */
   private void copyMissing(
       Fence fence,
-      LinkOwnership.Term term,
+      LeaderElection.Term term,
       List<ChangeEvent> carry,
       ExecutorService copiers,
       Map<String, RegionClient.BucketWrite> intoBucket)
@@ -628,7 +629,7 @@ public final class LinkWorker implements LinkOwnership.Work {
 
   private void copyAll(
       Fence fence,
-      LinkOwnership.Term term,
+      LeaderElection.Term term,
       List<String> missing,
       ExecutorService copiers,
       BlobCopier copier)

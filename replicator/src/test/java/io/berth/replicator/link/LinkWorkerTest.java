@@ -56,10 +56,15 @@ class LinkWorkerTest {
             () -> {
               try {
                 w.lead(
-                    new LinkOwnership.Term() {
+                    new io.berth.platform.zk.LeaderElection.Term() {
                       @Override
                       public long epoch() {
                         return epoch;
+                      }
+
+                      @Override
+                      public int epochVersion() {
+                        return 0;
                       }
 
                       @Override

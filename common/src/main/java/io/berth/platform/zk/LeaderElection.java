@@ -1,4 +1,4 @@
-package io.berth.replicator.link;
+package io.berth.platform.zk;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,34 +15,56 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ownership of one link, elected with Curator's {@link LeaderSelector} under {@code
- * /berth/replication/links/<source>/<target>} (DESIGN.md invariant 6).
+ * A leader election on Curator's {@link LeaderSelector} under {@code <path>/election}, with an
+ * epoch per term (DESIGN.md invariant 6). The node's singleton jobs, the replicator's link
+ * ownership and the coordinators' table leader all use it (ADR 0019).
  *
- * <p>Contract: at most one participant runs {@link Work#lead} at a time (as far as ZooKeeper
- * knows). A term ends when the work returns or throws, when this ownership is closed, or as soon as
- * the session is SUSPENDED or LOST: {@link Term#valid()} turns false at once, then the work's
- * thread is interrupted. Each term has its own validity, so nothing that happens to one term (a
- * late state callback, a leftover interrupt) can end or extend another; work must treat {@link
- * Term#valid()}, not the interrupt flag, as the truth. Every term has an epoch strictly greater
- * than all earlier terms' epochs (the zxid of a write to {@code .../epoch} made when the term
- * begins); the owner puts it on every write, so nodes refuse a stale owner. After a term the
- * participant queues again.
+ * <p>Contract:
+ *
+ * <ul>
+ *   <li>At most one participant runs {@link Work#lead} at a time, as far as ZooKeeper knows.
+ *   <li>A term ends when the work returns or throws, when the election is closed, or as soon as the
+ *       session is SUSPENDED or LOST. In that last case {@link Term#valid()} turns false first, and
+ *       then the work's thread is interrupted. Work must treat {@link Term#valid()} as the truth,
+ *       not the interrupt flag.
+ *   <li>Each term has its own validity. A late state callback or a leftover interrupt of one term
+ *       can neither end nor extend another; an interrupt pending when a term begins is cleared.
+ *   <li>Each term begins with a write to {@code <path>/epoch}. Its zxid is the term's {@link
+ *       Term#epoch()}, strictly greater than every earlier term's, and its version is {@link
+ *       Term#epochVersion()}, which a write can check in a ZooKeeper transaction. Leader-only
+ *       writes carry one of them, so a stale leader is rejected.
+ *   <li>After a term the participant queues again; with {@link Requeue#AFTER_BACKOFF}, a term that
+ *       ended within 10 s is followed first by a growing pause (100 ms, doubling, up to 5 s), so
+ *       work that fails at once cannot spin.
+ * </ul>
  */
-public final class LinkOwnership implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(LinkOwnership.class);
+public final class LeaderElection implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
 
-  /** One term of ownership. */
+  /** One term of leadership. */
   public interface Term {
+    /** The term's epoch: the zxid of the write that began it. */
     long epoch();
 
-    /** Whether the term still holds (false once suspended, lost or closed). */
+    /** The version of the epoch znode written when the term began. */
+    int epochVersion();
+
+    /** Whether the term still holds (false once suspended, lost, ended or closed). */
     boolean valid();
   }
 
-  /** The owner's work; returning gives up the term. */
+  /** The leader's work. Returning (or throwing) ends the term. */
   @FunctionalInterface
   public interface Work {
     void lead(Term term) throws Exception;
+  }
+
+  /** When a participant whose term ended competes again. */
+  public enum Requeue {
+    /** At once. */
+    AT_ONCE,
+    /** After a growing pause if the term was short (work that fails at once). */
+    AFTER_BACKOFF
   }
 
   /** Lifecycle states. */
@@ -52,8 +74,12 @@ public final class LinkOwnership implements AutoCloseable {
     CLOSED
   }
 
+  private static final long SHORT_TERM_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long MAX_PAUSE_MILLIS = 5_000;
+
   private final CuratorFramework client;
   private final String path;
+  private final Requeue requeue;
   private final LeaderSelector selector;
   private final AtomicReference<ActiveTerm> current = new AtomicReference<>();
   private final AtomicLong epoch = new AtomicLong(-1);
@@ -61,16 +87,15 @@ public final class LinkOwnership implements AutoCloseable {
   private volatile State state = State.NEW;
   private int shortTerms;
 
-  /**
-   * One term's own validity flag, so a suspension, a late callback or a leftover interrupt of an
-   * earlier term can never end (or keep alive) a later one.
-   */
+  /** One term's own validity flag. */
   private final class ActiveTerm implements Term {
     private final long epoch;
+    private final int epochVersion;
     private volatile boolean held = true;
 
-    ActiveTerm(long epoch) {
-      this.epoch = epoch;
+    ActiveTerm(Stat start) {
+      this.epoch = start.getMzxid();
+      this.epochVersion = start.getVersion();
     }
 
     @Override
@@ -79,15 +104,26 @@ public final class LinkOwnership implements AutoCloseable {
     }
 
     @Override
+    public int epochVersion() {
+      return epochVersion;
+    }
+
+    @Override
     public boolean valid() {
       return held && state == State.RUNNING;
     }
   }
 
-  public LinkOwnership(
-      CuratorFramework client, String source, String target, String instanceId, Work work) {
+  /**
+   * An election among the participants under {@code path} (e.g. {@code /leaders/eu/gc}).
+   *
+   * @param participantId this participant's id, shown to the others ({@link #currentLeader()})
+   */
+  public LeaderElection(
+      CuratorFramework client, String path, String participantId, Requeue requeue, Work work) {
     this.client = client;
-    this.path = "/replication/links/" + source + "/" + target;
+    this.path = path;
+    this.requeue = requeue;
     this.selector =
         new LeaderSelector(
             client,
@@ -104,31 +140,29 @@ public final class LinkOwnership implements AutoCloseable {
                   ActiveTerm t = current.get();
                   if (t != null && t.held) {
                     t.held = false;
-                    log.warn("{}: ZooKeeper connection {}, giving up the link", path, s);
+                    log.warn("{}: ZooKeeper connection {}, giving up leadership", path, s);
                   }
                   throw new CancelLeadershipException();
                 }
               }
             });
-    selector.setId(instanceId);
+    selector.setId(participantId);
     selector.autoRequeue();
   }
 
   private void lead(Work work) throws Exception {
     if (Thread.interrupted()) {
-      // a leftover interrupt (of an earlier term or a cancelled election) must not end this term
       log.warn("{}: an interrupt was pending when the term began; cleared", path);
     }
     if (state != State.RUNNING) {
       return;
     }
-    long e = beginTerm();
+    ActiveTerm t = new ActiveTerm(beginTerm());
     long began = System.nanoTime();
-    ActiveTerm t = new ActiveTerm(e);
-    epoch.set(e);
+    epoch.set(t.epoch);
     current.set(t);
     terms.incrementAndGet();
-    log.info("{}: owner of link with epoch {}", path, e);
+    log.info("{}: leader with epoch {}", path, t.epoch);
     String end = "the work returned";
     try {
       work.lead(t);
@@ -143,28 +177,28 @@ public final class LinkOwnership implements AutoCloseable {
       t.held = false;
       current.compareAndSet(t, null);
       log.info(
-          "{}: gave up the link (epoch {}) after {} ms: {}{}",
+          "{}: gave up leadership (epoch {}) after {} ms: {}{}",
           path,
-          e,
+          t.epoch,
           (System.nanoTime() - began) / 1_000_000,
           end,
-          wasHeld ? "" : " (ownership had ended)");
-      pauseAfterShortTerm(began);
+          wasHeld ? "" : " (the term had ended)");
+      if (requeue == Requeue.AFTER_BACKOFF) {
+        pauseAfterShortTerm(began);
+      }
     }
   }
 
   /**
-   * A term that ended within seconds (the target refused it, or it failed at once) is followed by a
-   * growing pause (up to 5 s) before competing again, so a persistent failure cannot spin. The
-   * pause holds even if the thread carries an interrupt (one that ended the term, or a leftover
-   * one): only closing this ownership cuts it short.
+   * The pause holds even if the thread carries an interrupt (one that ended the term, or a leftover
+   * one); only closing the election cuts it short.
    */
   private void pauseAfterShortTerm(long beganNanos) {
-    if (System.nanoTime() - beganNanos > 10_000_000_000L) {
+    if (System.nanoTime() - beganNanos > SHORT_TERM_NANOS) {
       shortTerms = 0;
       return;
     }
-    long delay = Math.min(5_000, 100L << Math.min(6, shortTerms++));
+    long delay = Math.min(MAX_PAUSE_MILLIS, 100L << Math.min(6, shortTerms++));
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
     boolean interrupted = false;
     while (state == State.RUNNING) {
@@ -183,12 +217,11 @@ public final class LinkOwnership implements AutoCloseable {
     }
   }
 
-  private long beginTerm() throws Exception {
-    String epochPath = path + "/epoch";
+  private Stat beginTerm() throws Exception {
+    String epochPath = epochPath();
     for (int attempt = 0; ; attempt++) {
       try {
-        Stat stat = client.setData().forPath(epochPath, new byte[0]);
-        return stat.getMzxid();
+        return client.setData().forPath(epochPath, new byte[0]);
       } catch (KeeperException.NoNodeException e) {
         try {
           client
@@ -197,7 +230,7 @@ public final class LinkOwnership implements AutoCloseable {
               .withMode(CreateMode.PERSISTENT)
               .forPath(epochPath, new byte[0]);
         } catch (KeeperException.NodeExistsException raced) {
-          // created by another participant; set it again
+          // another participant created it; write it again
         }
         if (attempt > 3) {
           throw e;
@@ -206,16 +239,28 @@ public final class LinkOwnership implements AutoCloseable {
     }
   }
 
-  public synchronized LinkOwnership start() {
+  /** The znode written at the start of every term; its version fences the leader's writes. */
+  public String epochPath() {
+    return path + "/epoch";
+  }
+
+  /** The election's path. */
+  public String path() {
+    return path;
+  }
+
+  /** Joins the election. Only once. */
+  public synchronized LeaderElection start() {
     if (state != State.NEW) {
-      throw new IllegalStateException("link ownership " + path + " is " + state);
+      throw new IllegalStateException("election " + path + " is " + state);
     }
     state = State.RUNNING;
     selector.start();
     return this;
   }
 
-  public boolean isOwner() {
+  /** Whether this participant holds a valid term now. */
+  public boolean isLeader() {
     ActiveTerm t = current.get();
     return t != null && t.valid();
   }
@@ -225,13 +270,13 @@ public final class LinkOwnership implements AutoCloseable {
     return terms.get();
   }
 
-  /** The epoch of this participant's current or last term, or -1. */
+  /** The epoch of this participant's current or last term, or -1 if it never led. */
   public long epoch() {
     return epoch.get();
   }
 
-  /** The id of the current owner as ZooKeeper sees it, or "" if none or unknown. */
-  public String currentOwner() {
+  /** The id of the current leader as ZooKeeper sees it, or "" if none or unknown. */
+  public String currentLeader() {
     try {
       return selector.getLeader().getId();
     } catch (Exception e) {
@@ -243,6 +288,7 @@ public final class LinkOwnership implements AutoCloseable {
     return state;
   }
 
+  /** Ends the current term (its {@link Term#valid()} turns false) and leaves the election. */
   @Override
   public synchronized void close() {
     if (state == State.CLOSED) {
