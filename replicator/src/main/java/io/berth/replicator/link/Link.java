@@ -45,14 +45,17 @@ public final class Link implements AutoCloseable {
     this.ownership =
         new LeaderElection(
             zk,
-            electionPath(config.source(), config.target()),
+            linkPath(config.source(), config.target()),
             instanceId,
             LeaderElection.Requeue.AFTER_BACKOFF,
             new LinkWorker(config, logs, source, target, targetBucket, state));
   }
 
-  /** The ZooKeeper path of the ownership election of the link {@code source -> target}. */
-  public static String electionPath(String source, String target) {
+  /**
+   * The ZooKeeper path of the link {@code source -> target}: its ownership election and epoch, and
+   * its dead letters below it.
+   */
+  public static String linkPath(String source, String target) {
     return "/replication/links/" + source + "/" + target;
   }
 

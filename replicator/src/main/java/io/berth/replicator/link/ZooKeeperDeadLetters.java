@@ -26,7 +26,7 @@ public final class ZooKeeperDeadLetters implements DeadLetters.Journal {
 
   public ZooKeeperDeadLetters(CuratorFramework zk, String source, String target, int keep) {
     this.zk = zk;
-    this.path = "/replication/links/" + source + "/" + target + "/dead-letters";
+    this.path = Link.linkPath(source, target) + "/dead-letters";
     this.keep = keep;
   }
 
