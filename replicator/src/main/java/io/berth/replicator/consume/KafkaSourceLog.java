@@ -25,6 +25,15 @@ import org.slf4j.LoggerFactory;
  * berth-replicator-<source>-to-<target>}) holds the committed offsets, shared by every instance
  * that may own the link; partitions are assigned manually (no rebalances: ownership is decided in
  * ZooKeeper, not by the group). Offsets are committed only by {@link #commit}. Connects lazily.
+ *
+ * <p>{@link #commit} takes effect at once for this reader ({@link #rewind} and {@link #behind}
+ * start from it), but reaches Kafka at most once per commit interval (1 s by default): the first
+ * commit after a quiet interval is sent at once, later ones wait for the next {@link #commit} or
+ * {@link #poll} after the interval, and {@link #close} sends the last one synchronously. An owner
+ * that crashes can thus leave up to one interval of handed-over events uncommitted; the next owner
+ * hands them over again and the target skips them. Each commit costs the broker a write to its
+ * offsets log and a group-coordinator round, so committing per batch cost a busy link several
+ * requests per second.
  */
 public final class KafkaSourceLog implements SourceLog {
   private static final Logger log = LoggerFactory.getLogger(KafkaSourceLog.class);
@@ -39,11 +48,27 @@ public final class KafkaSourceLog implements SourceLog {
   /** The last position handed to {@link #commit}, committed synchronously on close. */
   private final Map<TopicPartition, Long> toClose = new HashMap<>();
 
+  /** Positions handed to {@link #commit} but not yet sent to Kafka. */
+  private final Map<TopicPartition, Long> unsent = new HashMap<>();
+
+  /** The default for how often commits reach Kafka. */
+  public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
+
+  private final long commitIntervalNanos;
+  private long lastSent;
+  private boolean sentAny;
+
   private volatile long behind = -1;
   private long lastLagCheck;
 
   public KafkaSourceLog(String bootstrap, String topic, String groupId) {
+    this(bootstrap, topic, groupId, DEFAULT_COMMIT_INTERVAL);
+  }
+
+  /** A reader whose commits reach Kafka at most once per {@code commitInterval}. */
+  public KafkaSourceLog(String bootstrap, String topic, String groupId, Duration commitInterval) {
     this.topic = topic;
+    this.commitIntervalNanos = commitInterval.toNanos();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
@@ -106,6 +131,7 @@ public final class KafkaSourceLog implements SourceLog {
     List<ChangeEvent> out = new ArrayList<>();
     org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> records;
     try {
+      sendIfDue();
       records = consumer.poll(timeout);
     } catch (org.apache.kafka.common.errors.InterruptException e) {
       Thread.currentThread().interrupt();
@@ -139,35 +165,48 @@ public final class KafkaSourceLog implements SourceLog {
   }
 
   /**
-   * Commits asynchronously: the link's next batch does not wait for the round trip. A commit lost
-   * in a crash or a failover only means that its events are delivered again, and the target skips
-   * the events it already holds. {@link #close} commits the last position synchronously.
+   * Records that everything polled so far was handled; the position is sent to Kafka
+   * asynchronously, at most once per commit interval (see the class comment). A commit lost in a
+   * crash or a failover only means that its events are delivered again, and the target skips the
+   * events it already holds.
    */
   @Override
   public void commit() {
     if (consumer == null || pending.isEmpty()) {
       return;
     }
-    Map<TopicPartition, OffsetAndMetadata> offsets = offsets(pending);
+    committed.putAll(pending);
+    toClose.putAll(pending);
+    unsent.putAll(pending);
+    pending.clear();
     try {
-      consumer.commitAsync(
-          offsets,
-          (done, e) -> {
-            if (e != null) {
-              log.warn(
-                  "committing {} of {} failed (the events will be delivered again): {}",
-                  done == null ? offsets : done,
-                  topic,
-                  e.toString());
-            }
-          });
+      sendIfDue();
     } catch (org.apache.kafka.common.errors.InterruptException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while committing offsets of " + topic, e);
     }
-    committed.putAll(pending);
-    toClose.putAll(pending);
-    pending.clear();
+  }
+
+  private void sendIfDue() {
+    long now = System.nanoTime();
+    if (unsent.isEmpty() || (sentAny && now - lastSent < commitIntervalNanos)) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = offsets(unsent);
+    consumer.commitAsync(
+        offsets,
+        (done, e) -> {
+          if (e != null) {
+            log.warn(
+                "committing {} of {} failed (the events will be delivered again): {}",
+                done == null ? offsets : done,
+                topic,
+                e.toString());
+          }
+        });
+    unsent.clear();
+    lastSent = now;
+    sentAny = true;
   }
 
   @Override
@@ -217,6 +256,7 @@ public final class KafkaSourceLog implements SourceLog {
       } catch (RuntimeException e) {
         log.debug("last commit of {} on close: {}", topic, e.toString());
       }
+      unsent.clear();
       try {
         consumer.close(Duration.ofSeconds(2));
       } catch (RuntimeException e) {
