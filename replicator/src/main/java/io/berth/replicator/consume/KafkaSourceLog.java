@@ -55,8 +55,9 @@ public final class KafkaSourceLog implements SourceLog {
   public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(1);
 
   private final long commitIntervalNanos;
+
+  /** When commits last went to Kafka; starts one interval back, so the first goes at once. */
   private long lastSent;
-  private boolean sentAny;
 
   private volatile long behind = -1;
   private long lastLagCheck;
@@ -69,6 +70,7 @@ public final class KafkaSourceLog implements SourceLog {
   public KafkaSourceLog(String bootstrap, String topic, String groupId, Duration commitInterval) {
     this.topic = topic;
     this.commitIntervalNanos = commitInterval.toNanos();
+    this.lastSent = System.nanoTime() - commitIntervalNanos;
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
@@ -189,7 +191,7 @@ public final class KafkaSourceLog implements SourceLog {
 
   private void sendIfDue() {
     long now = System.nanoTime();
-    if (unsent.isEmpty() || (sentAny && now - lastSent < commitIntervalNanos)) {
+    if (unsent.isEmpty() || now - lastSent < commitIntervalNanos) {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = offsets(unsent);
@@ -206,7 +208,6 @@ public final class KafkaSourceLog implements SourceLog {
         });
     unsent.clear();
     lastSent = now;
-    sentAny = true;
   }
 
   @Override

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
-import java.util.function.Supplier;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -132,26 +131,29 @@ public final class RocksIndexStore implements AutoCloseable {
     }
   }
 
-  /** Runs {@code call} while the database is open and cannot be closed. */
-  private <T> T open(Supplier<T> call) {
+  /** One call into the database. */
+  @FunctionalInterface
+  private interface Call<T> {
+    T run() throws RocksDBException;
+  }
+
+  /**
+   * Runs {@code call} while the database is open and cannot be closed; a RocksDB error becomes an
+   * {@link IndexException} saying {@code failure}.
+   */
+  private <T> T open(String failure, Call<T> call) {
     Lock l = lifecycle.readLock();
     l.lock();
     try {
       if (closed) {
         throw new IndexException("the index is closed (the node is shutting down)", null);
       }
-      return call.get();
+      return call.run();
+    } catch (RocksDBException e) {
+      throw new IndexException(failure, e);
     } finally {
       l.unlock();
     }
-  }
-
-  private void open(Runnable call) {
-    open(
-        () -> {
-          call.run();
-          return null;
-        });
   }
 
   /** The handle of a column family named in {@link KeyLayout}. */
@@ -165,14 +167,7 @@ public final class RocksIndexStore implements AutoCloseable {
 
   /** Reads one value, or null. */
   public byte[] get(String cf, byte[] key) {
-    return open(
-        () -> {
-          try {
-            return db.get(cf(cf), key);
-          } catch (RocksDBException e) {
-            throw new IndexException("index read failed", e);
-          }
-        });
+    return open("index read failed", () -> db.get(cf(cf), key));
   }
 
   /** A mutation recorded into a batch. */
@@ -199,30 +194,33 @@ public final class RocksIndexStore implements AutoCloseable {
   /** Makes every write so far durable (one fsync of the WAL). */
   public void syncWal() {
     open(
+        "index WAL sync failed",
         () -> {
-          try {
-            db.syncWal();
-          } catch (RocksDBException e) {
-            throw new IndexException("index WAL sync failed", e);
-          }
+          db.syncWal();
+          return null;
         });
   }
 
   private void write(Mutation mutation, WriteOptions options) {
     open(
+        "index write failed",
         () -> {
           try (WriteBatch batch = new WriteBatch()) {
             mutation.apply(batch);
             db.write(options, batch);
-          } catch (RocksDBException e) {
-            throw new IndexException("index write failed", e);
           }
+          return null;
         });
   }
 
   /** Visits every key/value whose key starts with {@code prefix} in key order. */
   public void scan(String cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) {
-    open(() -> scanOpen(cf, prefix, visitor));
+    open(
+        "index scan of " + cf + " failed",
+        () -> {
+          scanOpen(cf, prefix, visitor);
+          return null;
+        });
   }
 
   private void scanOpen(String cf, byte[] prefix, BiConsumer<byte[], byte[]> visitor) {
@@ -253,7 +251,12 @@ public final class RocksIndexStore implements AutoCloseable {
 
   /** Visits keys from {@code start} (inclusive) in key order until the visitor returns false. */
   public void scanFrom(String cf, byte[] start, Visitor visitor) {
-    open(() -> scanFromOpen(cf, start, visitor));
+    open(
+        "index scan of " + cf + " failed",
+        () -> {
+          scanFromOpen(cf, start, visitor);
+          return null;
+        });
   }
 
   private void scanFromOpen(String cf, byte[] start, Visitor visitor) {
@@ -286,12 +289,12 @@ public final class RocksIndexStore implements AutoCloseable {
   /** Flushes the memtables to SST files (maintenance and tests). */
   public void flush() {
     open(
+        "index flush failed",
         () -> {
           try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
             db.flush(fo, handleList);
-          } catch (RocksDBException e) {
-            throw new IndexException("index flush failed", e);
           }
+          return null;
         });
   }
 
